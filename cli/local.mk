@@ -1,0 +1,23 @@
+# cli/: argument parsing, one file per command, and main().
+bin_PROGRAMS += cli/rtguard
+cli_rtguard_SOURCES = \
+	cli/cmd.c cli/cmd.h \
+	cli/cmd-enforce.c \
+	cli/cmd-help.c \
+	cli/cmd-learn.c \
+	cli/cmd-policy.c \
+	cli/cmd-report.c \
+	cli/cmd-version.c \
+	cli/main.c
+cli_rtguard_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS) $(SQLITE_CFLAGS)
+# Order matters for static libraries: users before what they use.
+cli_rtguard_LDADD = \
+	report/libreport.a \
+	enforcer/libenforcer.a \
+	learner/liblearner.a \
+	policies/libpolicies.a \
+	container/libcontainer.a \
+	store/libstore.a \
+	common/libcommon.a \
+	$(AUDIT_LIBS) $(SQLITE_LIBS) $(PCRE2_LIBS) $(LIBEVENT_LIBS) \
+	$(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(SECCOMP_LIBS) -lpthread

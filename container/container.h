@@ -1,0 +1,122 @@
+/*
+ * container.h: which container a process belongs to, and what that
+ * container is (image, init pid, overlay directories).
+ *
+ * Owns three things: the cgroup-path parser (pid -> container id, for
+ * Podman, Docker, containerd, CRI-O and kubepods layouts, with libpcre2
+ * patterns compiled once), image reference normalisation and matching (as
+ * Docker does it), and the client for the Docker-compatible Engine API on a
+ * unix socket (inspect, list, and the /events stream under libevent).
+ */
+#ifndef RTGUARD_CONTAINER_H
+#define RTGUARD_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+struct event_base;
+
+#define CONTAINER_ID_LEN	64
+
+/* --- cgroup ------------------------------------------------------------ */
+
+/*
+ * Find a 64-hex container id in the text of /proc/PID/cgroup. Returns 0
+ * and fills id, -ENOENT when the process is not in a container, -EINVAL on
+ * malformed text.
+ */
+int	cgroup_parse_container_id(const char *cgroup_text, size_t len,
+	    char id[CONTAINER_ID_LEN + 1]);
+/* Read /proc/<pid>/cgroup and parse it; -ENOENT for host processes. */
+int	cgroup_container_of_pid(pid_t pid, char id[CONTAINER_ID_LEN + 1],
+	    struct rt_error *err);
+
+/* --- image references -------------------------------------------------- */
+
+/*
+ * Normalise as Docker does: "nginx" -> "docker.io/library/nginx:latest",
+ * "localhost/nginx:test" unchanged, digests kept. -EINVAL on bad syntax.
+ */
+int	imageref_normalise(const char *ref, char **out, struct rt_error *err);
+/*
+ * Whether a user's --image pattern selects a normalised ref: a full
+ * reference, a repository without tag ("docker.io/library/nginx"), or a
+ * short name ("nginx" matches "localhost/nginx:test").
+ */
+bool	imageref_matches(const char *pattern, const char *normalised_ref);
+
+/* --- containers -------------------------------------------------------- */
+
+struct container {
+	char	 id[CONTAINER_ID_LEN + 1];
+	char	*name;
+	char	*image_ref;	/* normalised */
+	char	*image_id;	/* "sha256:..." or bare hex, as the engine says */
+	pid_t	 init_pid;	/* 0 if not running */
+	char	*merged_dir;	/* overlay root in the host mount namespace */
+	char	*upper_dir;
+	char	*lower_dirs;	/* colon-separated, as in the mount options */
+};
+
+void	container_free(struct container *c);
+
+/* --- Engine API client ------------------------------------------------- */
+
+struct engine;
+
+/*
+ * Connect to the Engine API: socket_path if given, else
+ * /run/podman/podman.sock, else /var/run/docker.sock. With no engine
+ * reachable, the error names every socket tried.
+ */
+int	engine_open(const char *socket_path, struct engine **out,
+	    struct rt_error *err);
+void	engine_free(struct engine *e);
+const char *engine_socket(const struct engine *e);
+
+/* GET /containers/<id>/json. -ENOENT if the engine does not know id. */
+int	engine_inspect(struct engine *e, const char *id, struct container **out,
+	    struct rt_error *err);
+/* All running containers, inspected. */
+int	engine_list_running(struct engine *e, struct container ***out,
+	    size_t *n, struct rt_error *err);
+void	container_list_free(struct container **v, size_t n);
+
+/* Parsing of recorded API answers (pure; used by the client and tests). */
+int	engine_parse_inspect(const char *json, size_t len,
+	    struct container **out, struct rt_error *err);
+int	engine_parse_list_ids(const char *json, size_t len, char ***ids,
+	    size_t *n, struct rt_error *err);
+
+enum engine_event_kind {
+	ENGINE_EVENT_START,
+	ENGINE_EVENT_STOP,	/* "die", "stop", "kill" ending the container */
+};
+
+struct engine_event {
+	enum engine_event_kind	 kind;
+	char			 id[CONTAINER_ID_LEN + 1];
+};
+
+/* Parse one JSON line of the /events stream; -ENOENT if not a start/stop. */
+int	engine_parse_event(const char *json, size_t len, struct engine_event *ev,
+	    struct rt_error *err);
+
+typedef void (*engine_event_cb)(const struct engine_event *ev, void *arg);
+typedef void (*engine_error_cb)(const struct rt_error *err, void *arg);
+
+/*
+ * Follow GET /events (container start/stop only) on base; cb runs in the
+ * loop for each event. If the stream breaks, on_error runs and the watch
+ * reconnects with backoff until engine_watch_stop.
+ */
+struct engine_watch;
+int	engine_watch_start(struct engine *e, struct event_base *base,
+	    engine_event_cb cb, engine_error_cb on_error, void *arg,
+	    struct engine_watch **out, struct rt_error *err);
+void	engine_watch_stop(struct engine_watch *w);
+
+#endif

@@ -1,0 +1,1 @@
+# scripts/: see the module header; targets are added by the module's owner.

@@ -1,0 +1,205 @@
+/*
+ * store.h: rtguard's SQLite database, the only code that speaks SQL.
+ *
+ * Owns the schema (numbered forward migrations under PRAGMA user_version),
+ * the baseline facts learned per image (executables, syscalls, written
+ * paths), the containers seen, and the decision events. Every statement is
+ * prepared once with named parameters; writes are batched in transactions.
+ * Paths are C strings of arbitrary bytes (Linux paths hold no NUL): they are
+ * stored verbatim, never normalised or re-encoded.
+ *
+ * store_writer (below) is the one thread rtguard runs: it owns a store and
+ * a queue, so the event loop (and the fanotify answer path) never waits on
+ * disk.
+ */
+#ifndef RTGUARD_STORE_H
+#define RTGUARD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+#define STORE_SCHEMA_VERSION	1
+
+struct store;
+
+enum store_mode {
+	STORE_READ_WRITE,	/* create the file (0600, dir 0700) if missing */
+	STORE_READ_ONLY,	/* fail with -ENOENT if missing */
+};
+
+/*
+ * Open (and migrate) the database at path. Refuses, with a message naming
+ * the file, a file that is not an rtguard database, a corrupt one, or one
+ * with a schema newer than STORE_SCHEMA_VERSION; never overwrites it.
+ */
+int	store_open(const char *path, enum store_mode mode, struct store **out,
+	    struct rt_error *err);
+void	store_free(struct store *st);
+const char *store_path(const struct store *st);
+
+int	store_begin(struct store *st, struct rt_error *err);
+int	store_commit(struct store *st, struct rt_error *err);
+void	store_rollback(struct store *st);
+
+/* --- images ------------------------------------------------------------ */
+
+struct image_info {
+	int64_t	 key;
+	char	*ref;		/* normalised reference, docker.io/library/nginx:latest */
+	char	*image_id;	/* sha256 id last seen, may be NULL */
+	int64_t	 learn_first_ms, learn_last_ms;	/* learning window, 0 if never */
+	int64_t	 containers, executables, syscalls, writes;
+	int64_t	 denied, alerted;
+	int64_t	 audit_lost;	/* kernel lost-record count during learning */
+};
+
+int	store_image_add(struct store *st, const char *ref, const char *image_id,
+	    int64_t *key, struct rt_error *err);
+/* -ENOENT (and a message) when ref has no row. */
+int	store_image_find(struct store *st, const char *ref, int64_t *key,
+	    struct rt_error *err);
+/* All images, ordered by ref. */
+int	store_image_list(struct store *st, struct image_info **out, size_t *n,
+	    struct rt_error *err);
+void	image_info_free(struct image_info *v, size_t n);
+/* Widen the learning window to include [start_ms, end_ms]; add lost. */
+int	store_image_learned(struct store *st, int64_t key, int64_t start_ms,
+	    int64_t end_ms, int64_t audit_lost, struct rt_error *err);
+/* Forget an image's baseline (learn --reset); events are kept. */
+int	store_baseline_reset(struct store *st, int64_t key, struct rt_error *err);
+
+/* --- containers -------------------------------------------------------- */
+
+int	store_container_seen(struct store *st, const char *container_id,
+	    int64_t image_key, int64_t now_ms, struct rt_error *err);
+
+/* --- baseline facts ---------------------------------------------------- */
+
+struct baseline_exec {
+	char	*path;		/* inside the container */
+	char	 sha256[65];	/* hex, or "" if unknown */
+	bool	 from_image;	/* file came from the image's lower layers */
+	int64_t	 count, first_ms, last_ms;
+};
+
+struct baseline_write {
+	char	*path;		/* exact, or a collapsed pattern */
+	int64_t	 count, first_ms, last_ms;
+};
+
+struct baseline {
+	int64_t			 image_key;
+	char			*image_ref;
+	struct baseline_exec	*execs;
+	size_t			 n_execs;
+	char			**syscalls;	/* sorted names */
+	size_t			 n_syscalls;
+	struct baseline_write	*writes;
+	size_t			 n_writes;
+};
+
+/*
+ * Upserts: a fact seen again adds to count and widens first/last. An exec
+ * is keyed by (image, path, sha256).
+ */
+int	store_exec_record(struct store *st, int64_t image_key,
+	    const struct baseline_exec *e, struct rt_error *err);
+int	store_syscall_record(struct store *st, int64_t image_key,
+	    const char *name, int64_t now_ms, struct rt_error *err);
+int	store_write_record(struct store *st, int64_t image_key,
+	    const struct baseline_write *w, struct rt_error *err);
+
+int	store_baseline_load(struct store *st, int64_t image_key,
+	    struct baseline **out, struct rt_error *err);
+void	baseline_free(struct baseline *b);
+
+/* --- decision events --------------------------------------------------- */
+
+enum event_kind { EVENT_EXEC = 0, EVENT_WRITE = 1 };
+enum event_action { ACTION_DENIED = 0, ACTION_ALERTED = 1 };
+
+struct rt_event {
+	int64_t		 time_ms;
+	const char	*image_ref;
+	const char	*container_id;
+	int		 pid, ppid;
+	const char	*exe;		/* the process's executable */
+	enum event_kind	 kind;
+	const char	*path;		/* the file exec'd or opened */
+	enum event_action action;
+	const char	*reason;	/* why, e.g. "not in baseline" */
+};
+
+const char *event_kind_name(enum event_kind k);		/* "exec", "write" */
+const char *event_action_name(enum event_action a);	/* "denied", "alerted" */
+
+int	store_event_add(struct store *st, const struct rt_event *ev,
+	    struct rt_error *err);
+
+struct event_filter {
+	const char	*image_ref;	/* NULL: all images */
+	int64_t		 since_ms;	/* 0: all time */
+	int64_t		 limit;		/* 0: no limit; newest first when set */
+};
+
+/* Call cb for each matching event, newest first; cb returning non-zero stops. */
+typedef int (*store_event_cb)(const struct rt_event *ev, void *arg);
+int	store_event_foreach(struct store *st, const struct event_filter *f,
+	    store_event_cb cb, void *arg, struct rt_error *err);
+
+struct event_group {
+	char		*image_ref;
+	enum event_kind	 kind;
+	enum event_action action;
+	char		*path;
+	char		*reason;
+	int64_t		 count, first_ms, last_ms;
+};
+/* Events grouped by (image, kind, action, path, reason), largest first. */
+int	store_event_groups(struct store *st, const struct event_filter *f,
+	    struct event_group **out, size_t *n, struct rt_error *err);
+void	event_group_free(struct event_group *v, size_t n);
+
+/* --- small key/value state (last enforce heartbeat, gaps) -------------- */
+
+int	store_meta_set(struct store *st, const char *key, const char *value,
+	    struct rt_error *err);
+/* *value is NULL when the key is absent. */
+int	store_meta_get(struct store *st, const char *key, char **value,
+	    struct rt_error *err);
+
+/* --- the writer thread ------------------------------------------------- */
+
+struct store_writer;
+
+/*
+ * Start the writer thread; it takes ownership of st until
+ * store_writer_stop(). The enqueue calls copy their arguments, never block
+ * on disk, and drop (counting) past max_queued records.
+ */
+int	store_writer_start(struct store *st, size_t max_queued,
+	    struct store_writer **out, struct rt_error *err);
+void	store_writer_event(struct store_writer *w, const struct rt_event *ev);
+void	store_writer_container(struct store_writer *w, const char *container_id,
+	    const char *image_ref, const char *image_id, int64_t now_ms);
+void	store_writer_exec(struct store_writer *w, const char *image_ref,
+	    const struct baseline_exec *e);
+void	store_writer_syscall(struct store_writer *w, const char *image_ref,
+	    const char *name, int64_t now_ms);
+void	store_writer_write(struct store_writer *w, const char *image_ref,
+	    const struct baseline_write *bw);
+void	store_writer_learned(struct store_writer *w, const char *image_ref,
+	    int64_t start_ms, int64_t end_ms, int64_t audit_lost);
+void	store_writer_meta(struct store_writer *w, const char *key,
+	    const char *value);
+/* Block until everything queued so far is committed. */
+int	store_writer_flush(struct store_writer *w, struct rt_error *err);
+uint64_t store_writer_dropped(struct store_writer *w);
+/* Drain, commit, join; returns the store to the caller (may be NULL). */
+int	store_writer_stop(struct store_writer *w, struct store **st,
+	    struct rt_error *err);
+
+#endif

@@ -1,0 +1,1 @@
+# tests/fuzz/: see the module header; targets are added by the module's owner.

@@ -1,0 +1,10 @@
+# tests/unit/: cmocka tests of pure functions, one program per module.
+# Each module adds its test program here; the shared flags are below.
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LIBS = $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test_common
+tests_unit_test_common_SOURCES = tests/unit/test_common.c
+tests_unit_test_common_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_common_LDADD = common/libcommon.a $(UNIT_LIBS) $(CRYPTO_LIBS)
+TESTS += tests/unit/test_common
