@@ -47,6 +47,7 @@ extern const struct cmd_entry cmd_learn_entry;
 extern const struct cmd_entry cmd_enforce_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_policy_entry;
+extern const struct cmd_entry cmd_containers_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_help_entry;
 

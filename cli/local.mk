@@ -2,6 +2,7 @@
 bin_PROGRAMS += cli/rtguard
 cli_rtguard_SOURCES = \
 	cli/cmd.c cli/cmd.h \
+	cli/cmd-containers.c \
 	cli/cmd-enforce.c \
 	cli/cmd-help.c \
 	cli/cmd-learn.c \
