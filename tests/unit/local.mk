@@ -8,3 +8,10 @@ tests_unit_test_common_SOURCES = tests/unit/test_common.c
 tests_unit_test_common_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_common_LDADD = common/libcommon.a $(UNIT_LIBS) $(CRYPTO_LIBS)
 TESTS += tests/unit/test_common
+
+check_PROGRAMS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_store_LDADD = store/libstore.a common/libcommon.a \
+	$(UNIT_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) -lpthread
+TESTS += tests/unit/test_store

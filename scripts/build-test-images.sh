@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Build the images the tests and the demo use, locally (no registry):
+#   localhost/rtguard-busybox:test   busybox-static, seconds
+#   localhost/rtguard-busybox2:test  the same plus a marker: "another image"
+#   localhost/rtguard-nginx:test     Debian's nginx-light via debootstrap,
+#                                    cached as a tarball between runs
+# An image that exists is kept unless --force is given.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/podman-env.sh"
+force=0
+[ "${1:-}" = --force ] && force=1
+cache=/var/cache/rtguard-test
+mkdir -p "$cache"
+work=$(mktemp -d /var/tmp/rtguard-images.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+have() { [ "$force" = 0 ] && podman image exists "$1"; }
+
+busybox_rootfs() {
+	local r=$1 applet
+	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,var/log,proc,sys,dev}
+	chmod 1777 "$r/tmp"
+	cp /bin/busybox "$r/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[ "$applet" = busybox ] || ln -sf busybox "$r/bin/$applet"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+	echo rtguard-busybox >"$r/etc/hostname"
+}
+
+if ! have localhost/rtguard-busybox:test || ! have localhost/rtguard-busybox2:test; then
+	echo "build-test-images: busybox images"
+	busybox_rootfs "$work/bb"
+	tar -C "$work/bb" -c . | podman import -q --change 'CMD ["/bin/sh"]' - \
+		localhost/rtguard-busybox:test >/dev/null
+	echo "another image" >"$work/bb/etc/rtguard-image2"
+	tar -C "$work/bb" -c . | podman import -q --change 'CMD ["/bin/sh"]' - \
+		localhost/rtguard-busybox2:test >/dev/null
+fi
+
+if ! have localhost/rtguard-nginx:test; then
+	tarball=$cache/nginx-rootfs.tar
+	if [ ! -s "$tarball" ]; then
+		mirror=$(grep -hoE 'https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -1 || true)
+		if [ -z "$mirror" ]; then
+			mirror=$(grep -hoE '^URIs: *https?://[^ ]+' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 | sed 's/^URIs: *//' || true)
+		fi
+		mirror=${mirror:-http://deb.debian.org/debian}
+		echo "build-test-images: debootstrap nginx-light from $mirror (about a minute)"
+		debootstrap --variant=minbase --include=nginx-light bookworm \
+			"$work/nginx" "$mirror" >"$work/debootstrap.log" 2>&1 || {
+			tail -20 "$work/debootstrap.log" >&2
+			echo "build-test-images: debootstrap failed" >&2
+			exit 1
+		}
+		r=$work/nginx
+		rm -f "$r"/etc/nginx/sites-enabled/*
+		cat >"$r/etc/nginx/sites-enabled/default" <<'NGINX'
+server {
+	listen 8080 default_server;
+	root /var/www/html;
+	index index.html index.nginx-debian.html;
+	access_log /var/log/nginx/access.log;
+	error_log /var/log/nginx/error.log;
+	location / { try_files $uri $uri/ =404; }
+}
+NGINX
+		rm -f "$r/var/log/nginx/access.log" "$r/var/log/nginx/error.log"
+		: >"$r/var/log/nginx/access.log"
+		: >"$r/var/log/nginx/error.log"
+		rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/*
+		tar -C "$r" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+	fi
+	echo "build-test-images: importing localhost/rtguard-nginx:test"
+	podman import -q --change 'CMD ["nginx","-g","daemon off;"]' "$tarball" \
+		localhost/rtguard-nginx:test >/dev/null
+fi
+echo "build-test-images: images ready"
+podman images --format '  {{.Repository}}:{{.Tag}} {{.Size}}' | grep rtguard- || true

@@ -1,0 +1,78 @@
+/*
+ * schema.c: rtguard's database schema as numbered forward migrations.
+ *
+ * migrations[i] takes a database from user_version i to i + 1. A released
+ * migration is never edited: a change is a new entry at the end.
+ */
+#include <stddef.h>
+
+#include "store/store-private.h"
+
+const char *const store_migrations[] = {
+	/* 0 -> 1: the first schema. */
+	"CREATE TABLE images ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ref TEXT NOT NULL UNIQUE,"
+	"  image_id TEXT,"
+	"  learn_first_ms INTEGER NOT NULL DEFAULT 0,"
+	"  learn_last_ms INTEGER NOT NULL DEFAULT 0,"
+	"  audit_lost INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE containers ("
+	"  id TEXT PRIMARY KEY,"
+	"  image INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  first_seen_ms INTEGER NOT NULL,"
+	"  last_seen_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX containers_image ON containers(image);"
+	"CREATE TABLE executables ("
+	"  image INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  from_image INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  first_seen_ms INTEGER NOT NULL,"
+	"  last_seen_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (image, path, sha256)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE syscalls ("
+	"  image INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  first_seen_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (image, name)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE writes ("
+	"  image INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  first_seen_ms INTEGER NOT NULL,"
+	"  last_seen_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (image, path)"
+	") WITHOUT ROWID;"
+	/* Events keep the image reference as text: they outlive baselines. */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time_ms INTEGER NOT NULL,"
+	"  image_ref TEXT NOT NULL,"
+	"  container_id TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL,"
+	"  ppid INTEGER NOT NULL,"
+	"  exe TEXT NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  action INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL"
+	");"
+	"CREATE INDEX events_time ON events(time_ms);"
+	"CREATE INDEX events_image_time ON events(image_ref, time_ms);"
+	/* Covers the report's grouping and per-image counts. */
+	"CREATE INDEX events_group ON events(image_ref, kind, action, path,"
+	"  reason, time_ms);"
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");",
+};
+
+const size_t store_n_migrations =
+    sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1,0 +1,1003 @@
+/*
+ * store.c: opening, migrating and querying rtguard's SQLite database.
+ *
+ * Every statement lives in the table below, is prepared on first use with
+ * named parameters, and is reset after each use. Nothing here builds SQL
+ * from data.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "store/store-private.h"
+#include "store/store.h"
+
+enum stmt_id {
+	ST_IMAGE_ADD,
+	ST_IMAGE_FIND,
+	ST_IMAGE_LIST,
+	ST_IMAGE_EVENT_COUNTS,
+	ST_IMAGE_LEARNED,
+	ST_RESET_EXECS,
+	ST_RESET_SYSCALLS,
+	ST_RESET_WRITES,
+	ST_RESET_WINDOW,
+	ST_CONTAINER_SEEN,
+	ST_EXEC_RECORD,
+	ST_SYSCALL_RECORD,
+	ST_WRITE_RECORD,
+	ST_LOAD_EXECS,
+	ST_LOAD_SYSCALLS,
+	ST_LOAD_WRITES,
+	ST_IMAGE_REF,
+	ST_EVENT_ADD,
+	ST_EVENTS,
+	ST_EVENT_GROUPS,
+	ST_META_SET,
+	ST_META_GET,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_IMAGE_ADD] =
+	    "INSERT INTO images(ref, image_id) VALUES (:ref, :image_id) "
+	    "ON CONFLICT(ref) DO UPDATE SET "
+	    "image_id = coalesce(excluded.image_id, image_id) "
+	    "RETURNING id",
+	[ST_IMAGE_FIND] = "SELECT id FROM images WHERE ref = :ref",
+	[ST_IMAGE_LIST] =
+	    "SELECT id, ref, image_id, learn_first_ms, learn_last_ms, audit_lost,"
+	    " (SELECT count(*) FROM containers c WHERE c.image = i.id),"
+	    " (SELECT count(*) FROM executables e WHERE e.image = i.id),"
+	    " (SELECT count(*) FROM syscalls s WHERE s.image = i.id),"
+	    " (SELECT count(*) FROM writes w WHERE w.image = i.id) "
+	    "FROM images i ORDER BY ref",
+	[ST_IMAGE_EVENT_COUNTS] =
+	    "SELECT action, count(*) FROM events WHERE image_ref = :ref "
+	    "GROUP BY action",
+	[ST_IMAGE_LEARNED] =
+	    "UPDATE images SET "
+	    "learn_first_ms = CASE WHEN learn_first_ms = 0 OR "
+	    "  learn_first_ms > :start THEN :start ELSE learn_first_ms END, "
+	    "learn_last_ms = max(learn_last_ms, :end), "
+	    "audit_lost = audit_lost + :lost WHERE id = :id",
+	[ST_RESET_EXECS] = "DELETE FROM executables WHERE image = :id",
+	[ST_RESET_SYSCALLS] = "DELETE FROM syscalls WHERE image = :id",
+	[ST_RESET_WRITES] = "DELETE FROM writes WHERE image = :id",
+	[ST_RESET_WINDOW] =
+	    "UPDATE images SET learn_first_ms = 0, learn_last_ms = 0, "
+	    "audit_lost = 0 WHERE id = :id",
+	[ST_CONTAINER_SEEN] =
+	    "INSERT INTO containers(id, image, first_seen_ms, last_seen_ms) "
+	    "VALUES (:id, :image, :now, :now) ON CONFLICT(id) DO UPDATE SET "
+	    "last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+	[ST_EXEC_RECORD] =
+	    "INSERT INTO executables(image, path, sha256, from_image, count,"
+	    " first_seen_ms, last_seen_ms) VALUES (:image, :path, :sha256,"
+	    " :from_image, :count, :first, :last) "
+	    "ON CONFLICT(image, path, sha256) DO UPDATE SET "
+	    "count = count + excluded.count, "
+	    "from_image = min(from_image, excluded.from_image), "
+	    "first_seen_ms = min(first_seen_ms, excluded.first_seen_ms), "
+	    "last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+	[ST_SYSCALL_RECORD] =
+	    "INSERT INTO syscalls(image, name, first_seen_ms) "
+	    "VALUES (:image, :name, :now) ON CONFLICT(image, name) DO UPDATE "
+	    "SET first_seen_ms = min(first_seen_ms, excluded.first_seen_ms)",
+	[ST_WRITE_RECORD] =
+	    "INSERT INTO writes(image, path, count, first_seen_ms, last_seen_ms) "
+	    "VALUES (:image, :path, :count, :first, :last) "
+	    "ON CONFLICT(image, path) DO UPDATE SET "
+	    "count = count + excluded.count, "
+	    "first_seen_ms = min(first_seen_ms, excluded.first_seen_ms), "
+	    "last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+	[ST_LOAD_EXECS] =
+	    "SELECT path, sha256, from_image, count, first_seen_ms, last_seen_ms "
+	    "FROM executables WHERE image = :id ORDER BY path, sha256",
+	[ST_LOAD_SYSCALLS] =
+	    "SELECT name FROM syscalls WHERE image = :id ORDER BY name",
+	[ST_LOAD_WRITES] =
+	    "SELECT path, count, first_seen_ms, last_seen_ms FROM writes "
+	    "WHERE image = :id ORDER BY path",
+	[ST_IMAGE_REF] = "SELECT ref FROM images WHERE id = :id",
+	[ST_EVENT_ADD] =
+	    "INSERT INTO events(time_ms, image_ref, container_id, pid, ppid, exe,"
+	    " kind, path, action, reason) VALUES (:time, :image, :container,"
+	    " :pid, :ppid, :exe, :kind, :path, :action, :reason)",
+	[ST_EVENTS] =
+	    "SELECT time_ms, image_ref, container_id, pid, ppid, exe, kind, path,"
+	    " action, reason FROM events "
+	    "WHERE (:image IS NULL OR image_ref = :image) AND time_ms >= :since "
+	    "ORDER BY time_ms DESC, id DESC LIMIT :limit",
+	[ST_EVENT_GROUPS] =
+	    "SELECT image_ref, kind, action, path, reason, count(*),"
+	    " min(time_ms), max(time_ms) FROM events "
+	    "WHERE (:image IS NULL OR image_ref = :image) AND time_ms >= :since "
+	    "GROUP BY image_ref, kind, action, path, reason "
+	    "ORDER BY count(*) DESC, max(time_ms) DESC LIMIT :limit",
+	[ST_META_SET] =
+	    "INSERT INTO meta(key, value) VALUES (:key, :value) "
+	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key = :key",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	sqlite3_stmt	*stmts[ST__COUNT];
+};
+
+static int
+db_error(struct store *st, struct rt_error *err, const char *what)
+{
+	int	code = sqlite3_extended_errcode(st->db);
+	int	primary = code & 0xff;
+
+	if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+		return rt_error_set(err, EIO,
+		    "%s: the database is corrupt (%s while %s); move it away "
+		    "and learn again, or restore a backup", st->path,
+		    sqlite3_errmsg(st->db), what);
+	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+		return rt_error_set(err, EBUSY,
+		    "%s: database is locked by another process (%s)", st->path,
+		    what);
+	if (primary == SQLITE_READONLY)
+		return rt_error_set(err, EROFS,
+		    "%s: database is read-only (%s)", st->path, what);
+	return rt_error_set(err, EIO, "%s: %s: %s", st->path, what,
+	    sqlite3_errmsg(st->db));
+}
+
+/* The prepared statement for id, reset and unbound, or NULL with err set. */
+static sqlite3_stmt *
+stmt_get(struct store *st, enum stmt_id id, struct rt_error *err)
+{
+	if (st->stmts[id] == NULL) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmts[id], NULL) != SQLITE_OK) {
+			db_error(st, err, "preparing a statement");
+			return NULL;
+		}
+	}
+	return st->stmts[id];
+}
+
+static void
+stmt_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static int
+bind_text(sqlite3_stmt *s, const char *name, const char *v)
+{
+	int	i = sqlite3_bind_parameter_index(s, name);
+
+	if (i == 0)
+		return SQLITE_RANGE;
+	if (v == NULL)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static int
+bind_int(sqlite3_stmt *s, const char *name, int64_t v)
+{
+	int	i = sqlite3_bind_parameter_index(s, name);
+
+	if (i == 0)
+		return SQLITE_RANGE;
+	return sqlite3_bind_int64(s, i, v);
+}
+
+/* Step a statement that returns no rows (or ignores them) and reset it. */
+static int
+stmt_exec(struct store *st, sqlite3_stmt *s, const char *what,
+    struct rt_error *err)
+{
+	int	rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_error(st, err, what);
+		stmt_done(s);
+		return -err->code;
+	}
+	stmt_done(s);
+	return 0;
+}
+
+static char *
+column_strdup(sqlite3_stmt *s, int col)
+{
+	const unsigned char	*t = sqlite3_column_text(s, col);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
+}
+
+/* --- opening ----------------------------------------------------------- */
+
+static int
+ensure_directory(const char *path, struct rt_error *err)
+{
+	cleanup_free char	*copy = xstrdup(path);
+	char			*dir = dirname(copy);
+	struct stat		 sb;
+
+	if (lstat(dir, &sb) == 0) {
+		if (S_ISLNK(sb.st_mode))
+			return rt_error_set(err, ELOOP,
+			    "%s: refusing a database directory that is a "
+			    "symbolic link", dir);
+		if (!S_ISDIR(sb.st_mode))
+			return rt_error_set(err, ENOTDIR, "%s: not a directory",
+			    dir);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return rt_error_sys(err, errno, "%s", dir);
+	/* Only the last component: a missing parent is a mistake to report. */
+	if (mkdir(dir, 0700) < 0)
+		return rt_error_sys(err, errno, "creating database directory %s",
+		    dir);
+	return 0;
+}
+
+/*
+ * Make sure path is a regular file we may hand to SQLite: create it 0600
+ * when missing, refuse symlinks and anything that is not SQLite.
+ * *fresh tells whether it is new or empty.
+ */
+static int
+prepare_file(const char *path, enum store_mode mode, bool *fresh,
+    struct rt_error *err)
+{
+	static const char	 magic[16] = "SQLite format 3";
+	char			 head[16];
+	struct stat		 sb;
+	cleanup_close int	 fd = -1;
+	ssize_t			 n;
+
+	*fresh = false;
+	if (lstat(path, &sb) < 0) {
+		if (errno != ENOENT)
+			return rt_error_sys(err, errno, "%s", path);
+		if (mode == STORE_READ_ONLY)
+			return rt_error_set(err, ENOENT,
+			    "no database at %s (run 'rtguard learn' first, or "
+			    "pass --db)", path);
+		if (ensure_directory(path, err) < 0)
+			return -err->code;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd < 0)
+			return rt_error_sys(err, errno, "creating %s", path);
+		*fresh = true;
+		return 0;
+	}
+	if (S_ISLNK(sb.st_mode))
+		return rt_error_set(err, ELOOP,
+		    "%s: refusing a database path that is a symbolic link", path);
+	if (!S_ISREG(sb.st_mode))
+		return rt_error_set(err, EINVAL, "%s: not a regular file", path);
+	if (sb.st_size == 0) {
+		*fresh = true;
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return rt_error_sys(err, errno, "opening %s", path);
+	n = read(fd, head, sizeof(head));
+	if (n != (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(magic)) != 0)
+		return rt_error_set(err, EINVAL,
+		    "%s: not an rtguard database (not an SQLite file); "
+		    "refusing to touch it", path);
+	return 0;
+}
+
+static int
+pragma_int(struct store *st, const char *sql, int64_t *out,
+    struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, sql);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		*out = 0;
+	else {
+		db_error(st, err, sql);
+		sqlite3_finalize(s);
+		return -err->code;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int
+exec_sql(struct store *st, const char *sql, struct rt_error *err)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		sqlite3_free(msg);
+		return db_error(st, err, "running the schema");
+	}
+	return 0;
+}
+
+static int
+check_and_migrate(struct store *st, enum store_mode mode, struct rt_error *err)
+{
+	int64_t	app_id, version, tables;
+	size_t	v;
+	char	sql[64];
+
+	if (pragma_int(st, "PRAGMA application_id", &app_id, err) < 0 ||
+	    pragma_int(st, "PRAGMA user_version", &version, err) < 0 ||
+	    pragma_int(st, "SELECT count(*) FROM sqlite_schema", &tables,
+	    err) < 0)
+		return -err->code;
+	if (app_id != STORE_APPLICATION_ID && (app_id != 0 || tables > 0))
+		return rt_error_set(err, EINVAL,
+		    "%s: not an rtguard database (application_id 0x%" PRIx64
+		    ", %" PRId64 " tables); refusing to touch it", st->path,
+		    app_id, tables);
+	if (version > (int64_t)store_n_migrations)
+		return rt_error_set(err, EPROTO,
+		    "%s: schema version %" PRId64 " is newer than this rtguard "
+		    "understands (%zu): upgrade rtguard", st->path, version,
+		    store_n_migrations);
+	if (version == (int64_t)store_n_migrations)
+		return 0;
+	if (mode == STORE_READ_ONLY)
+		return rt_error_set(err, EPROTO,
+		    "%s: schema version %" PRId64 " needs upgrading to %zu; "
+		    "run a read-write command (learn, enforce) first", st->path,
+		    version, store_n_migrations);
+	for (v = (size_t)version; v < store_n_migrations; v++) {
+		if (exec_sql(st, "BEGIN IMMEDIATE", err) < 0)
+			return -err->code;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", v + 1);
+		if (exec_sql(st, store_migrations[v], err) < 0 ||
+		    exec_sql(st, sql, err) < 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return rt_error_wrap(err, "migrating to schema %zu", v + 1);
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
+		    STORE_APPLICATION_ID);
+		if (exec_sql(st, sql, err) < 0 ||
+		    exec_sql(st, "COMMIT", err) < 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -err->code;
+		}
+		log_debug("%s: migrated to schema %zu", st->path, v + 1);
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, enum store_mode mode, struct store **out,
+    struct rt_error *err)
+{
+	struct store	*st;
+	bool		 fresh;
+	mode_t		 old_umask;
+	int		 flags, rc;
+
+	*out = NULL;
+	if ((rc = prepare_file(path, mode, &fresh, err)) < 0)
+		return rc;
+	st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX |
+	    (mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE);
+	/* The -wal and -shm files are created by SQLite: keep them private. */
+	old_umask = umask(077);
+	rc = sqlite3_open_v2(path, &st->db, flags, NULL);
+	umask(old_umask);
+	if (rc != SQLITE_OK) {
+		rc = rt_error_set(err, EIO, "%s: cannot open database: %s", path,
+		    st->db != NULL ? sqlite3_errmsg(st->db) : "out of memory");
+		store_free(st);
+		return rc;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (mode == STORE_READ_WRITE) {
+		old_umask = umask(077);
+		rc = exec_sql(st, "PRAGMA journal_mode = WAL", err);
+		umask(old_umask);
+		if (rc < 0 || exec_sql(st, "PRAGMA synchronous = NORMAL", err) < 0)
+			goto fail;
+	}
+	if (exec_sql(st, "PRAGMA foreign_keys = ON", err) < 0 ||
+	    check_and_migrate(st, mode, err) < 0)
+		goto fail;
+	(void)fresh;
+	*out = st;
+	return 0;
+fail:
+	rc = -err->code;
+	store_free(st);
+	return rc;
+}
+
+void
+store_free(struct store *st)
+{
+	size_t	i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(st->stmts[i]);
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+static int
+simple_stmt(struct store *st, enum stmt_id id, const char *what,
+    struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt_get(st, id, err)) == NULL)
+		return -err->code;
+	return stmt_exec(st, s, what, err);
+}
+
+int
+store_begin(struct store *st, struct rt_error *err)
+{
+	return simple_stmt(st, ST_BEGIN, "beginning a transaction", err);
+}
+
+int
+store_commit(struct store *st, struct rt_error *err)
+{
+	return simple_stmt(st, ST_COMMIT, "committing", err);
+}
+
+void
+store_rollback(struct store *st)
+{
+	struct rt_error	err;
+
+	if (sqlite3_get_autocommit(st->db) == 0)
+		simple_stmt(st, ST_ROLLBACK, "rolling back", &err);
+}
+
+/* --- images ------------------------------------------------------------ */
+
+int
+store_image_add(struct store *st, const char *ref, const char *image_id,
+    int64_t *key, struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt_get(st, ST_IMAGE_ADD, err)) == NULL)
+		return -err->code;
+	bind_text(s, ":ref", ref);
+	bind_text(s, ":image_id", image_id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		db_error(st, err, "adding an image");
+		stmt_done(s);
+		return -err->code;
+	}
+	*key = sqlite3_column_int64(s, 0);
+	stmt_done(s);
+	return 0;
+}
+
+int
+store_image_find(struct store *st, const char *ref, int64_t *key,
+    struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt_get(st, ST_IMAGE_FIND, err)) == NULL)
+		return -err->code;
+	bind_text(s, ":ref", ref);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*key = sqlite3_column_int64(s, 0);
+		stmt_done(s);
+		return 0;
+	}
+	stmt_done(s);
+	if (rc == SQLITE_DONE)
+		return rt_error_set(err, ENOENT, "%s: no baseline for image %s",
+		    st->path, ref);
+	return db_error(st, err, "finding an image");
+}
+
+static int
+image_event_counts(struct store *st, struct image_info *ii,
+    struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt_get(st, ST_IMAGE_EVENT_COUNTS, err)) == NULL)
+		return -err->code;
+	bind_text(s, ":ref", ii->ref);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_int(s, 0) == ACTION_DENIED)
+			ii->denied = sqlite3_column_int64(s, 1);
+		else
+			ii->alerted = sqlite3_column_int64(s, 1);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, err, "counting events");
+	return 0;
+}
+
+int
+store_image_list(struct store *st, struct image_info **out, size_t *n,
+    struct rt_error *err)
+{
+	struct image_info	*v = NULL, *ii;
+	sqlite3_stmt		*s;
+	size_t			 len = 0, i;
+	int			 rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((s = stmt_get(st, ST_IMAGE_LIST, err)) == NULL)
+		return -err->code;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xreallocarray(v, len + 1, sizeof(*v));
+		ii = &v[len++];
+		memset(ii, 0, sizeof(*ii));
+		ii->key = sqlite3_column_int64(s, 0);
+		ii->ref = column_strdup(s, 1);
+		ii->image_id = column_strdup(s, 2);
+		ii->learn_first_ms = sqlite3_column_int64(s, 3);
+		ii->learn_last_ms = sqlite3_column_int64(s, 4);
+		ii->audit_lost = sqlite3_column_int64(s, 5);
+		ii->containers = sqlite3_column_int64(s, 6);
+		ii->executables = sqlite3_column_int64(s, 7);
+		ii->syscalls = sqlite3_column_int64(s, 8);
+		ii->writes = sqlite3_column_int64(s, 9);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		image_info_free(v, len);
+		return db_error(st, err, "listing images");
+	}
+	for (i = 0; i < len; i++) {
+		if (image_event_counts(st, &v[i], err) < 0) {
+			image_info_free(v, len);
+			return -err->code;
+		}
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void
+image_info_free(struct image_info *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].ref);
+		free(v[i].image_id);
+	}
+	free(v);
+}
+
+int
+store_image_learned(struct store *st, int64_t key, int64_t start_ms,
+    int64_t end_ms, int64_t audit_lost, struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt_get(st, ST_IMAGE_LEARNED, err)) == NULL)
+		return -err->code;
+	bind_int(s, ":id", key);
+	bind_int(s, ":start", start_ms);
+	bind_int(s, ":end", end_ms);
+	bind_int(s, ":lost", audit_lost);
+	return stmt_exec(st, s, "recording the learning window", err);
+}
+
+int
+store_baseline_reset(struct store *st, int64_t key, struct rt_error *err)
+{
+	static const enum stmt_id ids[] = { ST_RESET_EXECS, ST_RESET_SYSCALLS,
+	    ST_RESET_WRITES, ST_RESET_WINDOW };
+	sqlite3_stmt	*s;
+	size_t		 i;
+
+	if (store_begin(st, err) < 0)
+		return -err->code;
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		if ((s = stmt_get(st, ids[i], err)) == NULL)
+			goto fail;
+		bind_int(s, ":id", key);
+		if (stmt_exec(st, s, "resetting a baseline", err) < 0)
+			goto fail;
+	}
+	return store_commit(st, err);
+fail:
+	store_rollback(st);
+	return -err->code;
+}
+
+/* --- containers and facts ---------------------------------------------- */
+
+int
+store_container_seen(struct store *st, const char *container_id,
+    int64_t image_key, int64_t now_ms, struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt_get(st, ST_CONTAINER_SEEN, err)) == NULL)
+		return -err->code;
+	bind_text(s, ":id", container_id);
+	bind_int(s, ":image", image_key);
+	bind_int(s, ":now", now_ms);
+	return stmt_exec(st, s, "recording a container", err);
+}
+
+int
+store_exec_record(struct store *st, int64_t image_key,
+    const struct baseline_exec *e, struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt_get(st, ST_EXEC_RECORD, err)) == NULL)
+		return -err->code;
+	bind_int(s, ":image", image_key);
+	bind_text(s, ":path", e->path);
+	bind_text(s, ":sha256", e->sha256);
+	bind_int(s, ":from_image", e->from_image ? 1 : 0);
+	bind_int(s, ":count", e->count);
+	bind_int(s, ":first", e->first_ms);
+	bind_int(s, ":last", e->last_ms);
+	return stmt_exec(st, s, "recording an executable", err);
+}
+
+int
+store_syscall_record(struct store *st, int64_t image_key, const char *name,
+    int64_t now_ms, struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt_get(st, ST_SYSCALL_RECORD, err)) == NULL)
+		return -err->code;
+	bind_int(s, ":image", image_key);
+	bind_text(s, ":name", name);
+	bind_int(s, ":now", now_ms);
+	return stmt_exec(st, s, "recording a syscall", err);
+}
+
+int
+store_write_record(struct store *st, int64_t image_key,
+    const struct baseline_write *w, struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt_get(st, ST_WRITE_RECORD, err)) == NULL)
+		return -err->code;
+	bind_int(s, ":image", image_key);
+	bind_text(s, ":path", w->path);
+	bind_int(s, ":count", w->count);
+	bind_int(s, ":first", w->first_ms);
+	bind_int(s, ":last", w->last_ms);
+	return stmt_exec(st, s, "recording a write", err);
+}
+
+int
+store_baseline_load(struct store *st, int64_t image_key, struct baseline **out,
+    struct rt_error *err)
+{
+	struct baseline	*b = xcalloc(1, sizeof(*b));
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*out = NULL;
+	b->image_key = image_key;
+	if ((s = stmt_get(st, ST_IMAGE_REF, err)) == NULL)
+		goto fail;
+	bind_int(s, ":id", image_key);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		b->image_ref = column_strdup(s, 0);
+	stmt_done(s);
+	if (rc == SQLITE_DONE) {
+		rt_error_set(err, ENOENT, "%s: no image with key %" PRId64,
+		    st->path, image_key);
+		goto fail;
+	}
+	if (rc != SQLITE_ROW) {
+		db_error(st, err, "loading a baseline");
+		goto fail;
+	}
+
+	if ((s = stmt_get(st, ST_LOAD_EXECS, err)) == NULL)
+		goto fail;
+	bind_int(s, ":id", image_key);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct baseline_exec	*e;
+		const unsigned char	*h;
+
+		b->execs = xreallocarray(b->execs, b->n_execs + 1,
+		    sizeof(*b->execs));
+		e = &b->execs[b->n_execs++];
+		memset(e, 0, sizeof(*e));
+		e->path = column_strdup(s, 0);
+		if ((h = sqlite3_column_text(s, 1)) != NULL)
+			snprintf(e->sha256, sizeof(e->sha256), "%s", h);
+		e->from_image = sqlite3_column_int(s, 2) != 0;
+		e->count = sqlite3_column_int64(s, 3);
+		e->first_ms = sqlite3_column_int64(s, 4);
+		e->last_ms = sqlite3_column_int64(s, 5);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "loading executables");
+		goto fail;
+	}
+
+	if ((s = stmt_get(st, ST_LOAD_SYSCALLS, err)) == NULL)
+		goto fail;
+	bind_int(s, ":id", image_key);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		b->syscalls = xreallocarray(b->syscalls, b->n_syscalls + 1,
+		    sizeof(*b->syscalls));
+		b->syscalls[b->n_syscalls++] = column_strdup(s, 0);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "loading syscalls");
+		goto fail;
+	}
+
+	if ((s = stmt_get(st, ST_LOAD_WRITES, err)) == NULL)
+		goto fail;
+	bind_int(s, ":id", image_key);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct baseline_write	*w;
+
+		b->writes = xreallocarray(b->writes, b->n_writes + 1,
+		    sizeof(*b->writes));
+		w = &b->writes[b->n_writes++];
+		w->path = column_strdup(s, 0);
+		w->count = sqlite3_column_int64(s, 1);
+		w->first_ms = sqlite3_column_int64(s, 2);
+		w->last_ms = sqlite3_column_int64(s, 3);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, err, "loading writes");
+		goto fail;
+	}
+	*out = b;
+	return 0;
+fail:
+	baseline_free(b);
+	return -err->code;
+}
+
+void
+baseline_free(struct baseline *b)
+{
+	size_t	i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n_execs; i++)
+		free(b->execs[i].path);
+	for (i = 0; i < b->n_syscalls; i++)
+		free(b->syscalls[i]);
+	for (i = 0; i < b->n_writes; i++)
+		free(b->writes[i].path);
+	free(b->execs);
+	free(b->syscalls);
+	free(b->writes);
+	free(b->image_ref);
+	free(b);
+}
+
+/* --- events ------------------------------------------------------------ */
+
+const char *
+event_kind_name(enum event_kind k)
+{
+	return k == EVENT_WRITE ? "write" : "exec";
+}
+
+const char *
+event_action_name(enum event_action a)
+{
+	return a == ACTION_ALERTED ? "alerted" : "denied";
+}
+
+int
+store_event_add(struct store *st, const struct rt_event *ev,
+    struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt_get(st, ST_EVENT_ADD, err)) == NULL)
+		return -err->code;
+	bind_int(s, ":time", ev->time_ms);
+	bind_text(s, ":image", ev->image_ref != NULL ? ev->image_ref : "");
+	bind_text(s, ":container", ev->container_id != NULL ?
+	    ev->container_id : "");
+	bind_int(s, ":pid", ev->pid);
+	bind_int(s, ":ppid", ev->ppid);
+	bind_text(s, ":exe", ev->exe != NULL ? ev->exe : "");
+	bind_int(s, ":kind", ev->kind);
+	bind_text(s, ":path", ev->path != NULL ? ev->path : "");
+	bind_int(s, ":action", ev->action);
+	bind_text(s, ":reason", ev->reason != NULL ? ev->reason : "");
+	return stmt_exec(st, s, "recording an event", err);
+}
+
+static void
+bind_filter(sqlite3_stmt *s, const struct event_filter *f)
+{
+	bind_text(s, ":image", f != NULL ? f->image_ref : NULL);
+	bind_int(s, ":since", f != NULL ? f->since_ms : 0);
+	bind_int(s, ":limit", f != NULL && f->limit > 0 ? f->limit : -1);
+}
+
+int
+store_event_foreach(struct store *st, const struct event_filter *f,
+    store_event_cb cb, void *arg, struct rt_error *err)
+{
+	struct rt_event	 ev;
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = stmt_get(st, ST_EVENTS, err)) == NULL)
+		return -err->code;
+	bind_filter(s, f);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ev.time_ms = sqlite3_column_int64(s, 0);
+		ev.image_ref = (const char *)sqlite3_column_text(s, 1);
+		ev.container_id = (const char *)sqlite3_column_text(s, 2);
+		ev.pid = sqlite3_column_int(s, 3);
+		ev.ppid = sqlite3_column_int(s, 4);
+		ev.exe = (const char *)sqlite3_column_text(s, 5);
+		ev.kind = sqlite3_column_int(s, 6) == EVENT_WRITE ?
+		    EVENT_WRITE : EVENT_EXEC;
+		ev.path = (const char *)sqlite3_column_text(s, 7);
+		ev.action = sqlite3_column_int(s, 8) == ACTION_ALERTED ?
+		    ACTION_ALERTED : ACTION_DENIED;
+		ev.reason = (const char *)sqlite3_column_text(s, 9);
+		if (cb(&ev, arg) != 0) {
+			stmt_done(s);
+			return 0;
+		}
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, err, "reading events");
+	return 0;
+}
+
+int
+store_event_groups(struct store *st, const struct event_filter *f,
+    struct event_group **out, size_t *n, struct rt_error *err)
+{
+	struct event_group	*v = NULL, *g;
+	sqlite3_stmt		*s;
+	size_t			 len = 0;
+	int			 rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((s = stmt_get(st, ST_EVENT_GROUPS, err)) == NULL)
+		return -err->code;
+	bind_filter(s, f);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xreallocarray(v, len + 1, sizeof(*v));
+		g = &v[len++];
+		g->image_ref = column_strdup(s, 0);
+		g->kind = sqlite3_column_int(s, 1) == EVENT_WRITE ?
+		    EVENT_WRITE : EVENT_EXEC;
+		g->action = sqlite3_column_int(s, 2) == ACTION_ALERTED ?
+		    ACTION_ALERTED : ACTION_DENIED;
+		g->path = column_strdup(s, 3);
+		g->reason = column_strdup(s, 4);
+		g->count = sqlite3_column_int64(s, 5);
+		g->first_ms = sqlite3_column_int64(s, 6);
+		g->last_ms = sqlite3_column_int64(s, 7);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE) {
+		event_group_free(v, len);
+		return db_error(st, err, "grouping events");
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void
+event_group_free(struct event_group *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].image_ref);
+		free(v[i].path);
+		free(v[i].reason);
+	}
+	free(v);
+}
+
+/* --- meta -------------------------------------------------------------- */
+
+int
+store_meta_set(struct store *st, const char *key, const char *value,
+    struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt_get(st, ST_META_SET, err)) == NULL)
+		return -err->code;
+	bind_text(s, ":key", key);
+	bind_text(s, ":value", value);
+	return stmt_exec(st, s, "recording state", err);
+}
+
+int
+store_meta_get(struct store *st, const char *key, char **value,
+    struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*value = NULL;
+	if ((s = stmt_get(st, ST_META_GET, err)) == NULL)
+		return -err->code;
+	bind_text(s, ":key", key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*value = column_strdup(s, 0);
+	stmt_done(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, err, "reading state");
+	return 0;
+}
