@@ -119,4 +119,27 @@ int	engine_watch_start(struct engine *e, struct event_base *base,
 	    struct engine_watch **out, struct rt_error *err);
 void	engine_watch_stop(struct engine_watch *w);
 
+/* --- the tracker: which containers to attach to, as they come and go ---- */
+
+/*
+ * The tracker follows the engine for learn and enforce: it starts the
+ * events watch, then lists the running containers, and for each container
+ * (running, or started later) that select() accepts it calls attach();
+ * when one stops it calls detach(). Each id is attached at most once.
+ * attach() takes ownership of c; a negative return is logged and the
+ * container is retried on its next start.
+ */
+struct tracker_ops {
+	bool	(*select)(const struct container *c, void *arg);
+	int	(*attach)(struct container *c, void *arg);
+	void	(*detach)(const char *id, void *arg);
+};
+
+struct tracker;
+int	tracker_start(struct engine *e, struct event_base *base,
+	    const struct tracker_ops *ops, void *arg, struct tracker **out,
+	    struct rt_error *err);
+size_t	tracker_count(const struct tracker *t);	/* attached now */
+void	tracker_free(struct tracker *t);	/* detaches nothing */
+
 #endif

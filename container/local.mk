@@ -1,1 +1,11 @@
-# container/: see the module header; targets are added by the module's owner.
+# container/: cgroup -> container id, image references, the Engine API
+# client and the tracker that follows containers as they start and stop.
+noinst_LIBRARIES += container/libcontainer.a
+container_libcontainer_a_SOURCES = \
+	container/cgroup.c \
+	container/container.h \
+	container/engine.c \
+	container/imageref.c \
+	container/tracker.c
+container_libcontainer_a_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) \
+	$(JANSSON_CFLAGS) $(CURL_CFLAGS) $(LIBEVENT_CFLAGS)

@@ -15,3 +15,14 @@ tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = store/libstore.a common/libcommon.a \
 	$(UNIT_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) -lpthread
 TESTS += tests/unit/test_store
+
+check_PROGRAMS += tests/unit/test_container
+tests_unit_test_container_SOURCES = tests/unit/test_container.c
+tests_unit_test_container_CFLAGS = $(UNIT_CFLAGS) \
+	-DSRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_container_LDADD = container/libcontainer.a \
+	common/libcommon.a $(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) \
+	$(CURL_LIBS) $(LIBEVENT_LIBS) -lpthread
+TESTS += tests/unit/test_container
+EXTRA_DIST += tests/unit/data/podman-inspect.json \
+	tests/unit/data/podman-events.jsonl
