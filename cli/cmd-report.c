@@ -2,6 +2,7 @@
  * cmd-report.c: `rtguard report`, baselines, denials and alerts.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>

@@ -125,7 +125,7 @@ cmd_getopt(const struct cmd_entry *e, struct cmd_globals *g, int argc,
     struct rt_error *err)
 {
 	struct option	*all;
-	size_t		 n_cmd = 0, n_common, i;
+	size_t		 n_cmd = 0, n_common;
 	char		*optstring;
 	const char	*bad, *name;
 	int		 opt, rc = 0, longindex;
@@ -134,7 +134,8 @@ cmd_getopt(const struct cmd_entry *e, struct cmd_globals *g, int argc,
 		n_cmd++;
 	n_common = sizeof(common_options) / sizeof(common_options[0]);
 	all = xcalloc(n_cmd + n_common + 1, sizeof(*all));
-	memcpy(all, e->options, n_cmd * sizeof(*all));
+	if (n_cmd > 0)
+		memcpy(all, e->options, n_cmd * sizeof(*all));
 	memcpy(all + n_cmd, common_options, n_common * sizeof(*all));
 	/* Leading ':' makes getopt report a missing argument as ':'. */
 	optstring = xasprintf(":vh%s", e->optstring != NULL ? e->optstring : "");

@@ -1,12 +1,13 @@
 # tests/integration/: bash tests that run the real rtguard binary against
 # real audit, fanotify and Podman containers (root). Exit 77 means skipped.
 TEST_EXTENSIONS = .sh
-SH_LOG_COMPILER = $(BASH)
+SH_LOG_COMPILER = bash
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	RTGUARD='$(abs_top_builddir)/cli/rtguard'; export RTGUARD;
 EXTRA_DIST += tests/integration/lib.sh
-INTEGRATION_TESTS =
+INTEGRATION_TESTS = \
+	tests/integration/resolver.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)

@@ -1,0 +1,105 @@
+# lib.sh: shared helpers for rtguard's integration tests (bash, as root).
+#
+# Tests run the real rtguard binary against real audit, fanotify and Podman
+# containers built locally (scripts/build-test-images.sh). Everything a test
+# starts (containers, background processes, temporary files) is registered
+# here and removed by the EXIT trap, whatever the outcome. Exit 77 = skip.
+set -uo pipefail
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${RTGUARD:=$top_srcdir/cli/rtguard}"
+RT_NAME=$(basename "$0" .sh)
+RT_TMP=$(mktemp -d "/tmp/rtguard-test-$RT_NAME.XXXXXX")
+RT_DB=$RT_TMP/db/rtguard.db
+RT_BUSYBOX=localhost/rtguard-busybox:test
+RT_BUSYBOX2=localhost/rtguard-busybox2:test
+RT_NGINX=localhost/rtguard-nginx:test
+export RTGUARD_DB=$RT_DB
+_rt_containers=()
+_rt_pids=()
+
+rt_log() { printf '%s: %s\n' "$RT_NAME" "$*" >&2; }
+rt_fail() { rt_log "FAIL: $*"; exit 1; }
+rt_skip() { rt_log "SKIP: $*"; exit 77; }
+rt_pass() { rt_log "PASS"; exit 0; }
+
+_rt_cleanup() {
+	local rc=$? p c
+	for p in "${_rt_pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${_rt_pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for c in "${_rt_containers[@]}"; do
+		podman rm -f -t 0 "$c" >/dev/null 2>&1
+	done
+	rm -rf "$RT_TMP"
+	exit $rc
+}
+trap _rt_cleanup EXIT
+trap 'exit 130' INT TERM
+
+rt_setup() {
+	[ "${RTGUARD_INTEGRATION:-1}" != 0 ] || rt_skip "RTGUARD_INTEGRATION=0"
+	[ "$(id -u)" -eq 0 ] || rt_skip "integration tests need root"
+	command -v podman >/dev/null || rt_skip "podman is not installed (run scripts/setup-machine.sh)"
+	# shellcheck source=../../scripts/podman-env.sh
+	. "$top_srcdir/scripts/podman-env.sh"
+	[ -S "$RTGUARD_TEST_SOCKET" ] || rt_skip "no Podman API socket (run scripts/start-podman-api.sh)"
+	podman image exists "$RT_BUSYBOX" || rt_skip "test images missing (run scripts/build-test-images.sh)"
+	mkdir -p "$RT_TMP"
+}
+
+# rt_run NAME IMAGE CMD...: start a detached container; prints its id.
+rt_run() {
+	local name=$1 image=$2; shift 2
+	local full="rtt-$RT_NAME-$name-$$"
+	_rt_containers+=("$full")
+	podman rm -f -t 0 "$full" >/dev/null 2>&1
+	podman run -d --name "$full" --network host "$image" "$@" ||
+		rt_fail "podman run $image failed"
+}
+rt_cname() { echo "rtt-$RT_NAME-$1-$$"; }
+rt_exec() { local n; n=$(rt_cname "$1"); shift; podman exec "$n" "$@"; }
+rt_stop() { podman rm -f -t 0 "$(rt_cname "$1")" >/dev/null 2>&1; }
+
+# rt_bg OUTFILE CMD...: run CMD in the background (stdout+stderr to
+# OUTFILE), registered for cleanup; sets RT_BG_PID.
+rt_bg() {
+	local out=$1; shift
+	"$@" >"$out" 2>&1 &
+	RT_BG_PID=$!
+	_rt_pids+=("$RT_BG_PID")
+}
+
+# rt_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+rt_wait_for() {
+	local limit=$1 i; shift
+	for ((i = 0; i < limit * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# rt_wait_exit PID SECONDS: wait for a background process; its status.
+rt_wait_exit() {
+	local pid=$1 limit=$2 i
+	for ((i = 0; i < limit * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid"; return $?; }
+		sleep 0.1
+	done
+	rt_fail "process $pid still running after ${limit}s"
+}
+
+rt_assert_eq() { [ "$1" = "$2" ] || rt_fail "${3:-values differ}: expected '$2', got '$1'"; }
+rt_assert_contains() { grep -qF -- "$2" "$1" || { sed 's/^/  | /' "$1" >&2; rt_fail "${3:-missing text}: '$2' not in $1"; }; }
+rt_assert_not_contains() { ! grep -qF -- "$2" "$1" || { sed 's/^/  | /' "$1" >&2; rt_fail "${3:-unexpected text}: '$2' in $1"; }; }
+
+# rt_sql SQL: query the test database (read-only).
+rt_sql() { sqlite3 -readonly "$RT_DB" "$1"; }
+
+# rt_audit_rules_ours: rtguard's audit rules currently loaded (key rtguard*).
+rt_audit_rules_ours() { auditctl -l 2>/dev/null | grep -c 'key=rtguard' || true; }
