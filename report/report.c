@@ -1,0 +1,403 @@
+/*
+ * report.c: `rtguard report`, the store as a terminal page or one JSON
+ * object.
+ *
+ * The text view is built for an 80-column terminal: per image, its
+ * learning window and counts, the baseline (executables, syscalls, written
+ * paths), then denials and alerts grouped by (kind, action, path, reason)
+ * and the latest few. The JSON view streams its "events" array one object
+ * at a time, so a database with a million events never sits in memory.
+ * Every path and name is printed through rt_escape().
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/escape.h"
+#include "common/timefmt.h"
+#include "common/xmalloc.h"
+#include "container/container.h"
+#include "report/report.h"
+#include "store/store.h"
+
+#define REPORT_LATEST	10	/* latest events shown per image */
+#define REPORT_GROUPS	20	/* event groups shown per image */
+
+struct painter {
+	bool	color;
+	int	width;
+};
+
+static const char *
+col(const struct painter *p, const char *code)
+{
+	return p->color ? code : "";
+}
+#define BOLD(p)		col(p, "\033[1m")
+#define RED(p)		col(p, "\033[31m")
+#define YELLOW(p)	col(p, "\033[33m")
+#define DIM(p)		col(p, "\033[2m")
+#define RESET(p)	col(p, "\033[0m")
+
+static void
+fmt_time(int64_t ms, char *buf, size_t len)
+{
+	if (ms <= 0)
+		snprintf(buf, len, "-");
+	else
+		time_rfc3339(ms, buf, len);
+}
+
+/* Escape s and cut it to at most w display columns, keeping the tail. */
+static char *
+fit(const char *s, int w)
+{
+	char	*e = rt_escape_str(s != NULL ? s : ""), *r;
+	size_t	 n = strlen(e);
+
+	if (w < 4 || n <= (size_t)w)
+		return e;
+	/* Keep the end of a path, where the file name is. */
+	r = xasprintf("...%s", e + n - (w - 3));
+	free(e);
+	return r;
+}
+
+static void
+text_window(FILE *out, const struct image_info *im)
+{
+	char	a[40], b[40];
+
+	fmt_time(im->learn_first_ms, a, sizeof(a));
+	fmt_time(im->learn_last_ms, b, sizeof(b));
+	if (im->learn_first_ms > 0)
+		fprintf(out, "  learned     %s .. %s\n", a, b);
+	else
+		fprintf(out, "  learned     never\n");
+	fprintf(out, "  containers  %lld seen    audit records lost  %lld\n",
+	    (long long)im->containers, (long long)im->audit_lost);
+	if (im->image_id != NULL)
+		fprintf(out, "  image id    %.19s\n", im->image_id);
+}
+
+static void
+text_baseline(FILE *out, const struct painter *p, const struct baseline *b)
+{
+	size_t	 i;
+	int	 pw = p->width - 30, x;
+	char	*s;
+
+	if (pw < 20)
+		pw = 20;
+	fprintf(out, "\n  %sexecutables (%zu)%s\n", BOLD(p), b->n_execs, RESET(p));
+	if (b->n_execs > 0)
+		fprintf(out, "    %-*s %-12s %7s %s\n", pw - 4, "PATH", "SHA256",
+		    "COUNT", "FROM");
+	for (i = 0; i < b->n_execs; i++) {
+		s = fit(b->execs[i].path, pw - 4);
+		fprintf(out, "    %-*s %-12.12s %7lld %s\n", pw - 4, s,
+		    b->execs[i].sha256[0] ? b->execs[i].sha256 : "-",
+		    (long long)b->execs[i].count,
+		    b->execs[i].from_image ? "image" : "container");
+		free(s);
+	}
+	fprintf(out, "\n  %ssyscalls (%zu)%s\n", BOLD(p), b->n_syscalls,
+	    RESET(p));
+	x = 0;
+	for (i = 0; i < b->n_syscalls; i++) {
+		int n = (int)strlen(b->syscalls[i]) + 1;
+
+		if (x == 0 || x + n > p->width - 2) {
+			fprintf(out, "%s    ", x ? "\n" : "");
+			x = 4;
+		}
+		fprintf(out, "%s ", b->syscalls[i]);
+		x += n;
+	}
+	if (x)
+		fputc('\n', out);
+	fprintf(out, "\n  %swritten paths (%zu)%s\n", BOLD(p), b->n_writes,
+	    RESET(p));
+	if (b->n_writes > 0)
+		fprintf(out, "    %-*s %7s\n", p->width - 14, "PATH", "COUNT");
+	for (i = 0; i < b->n_writes; i++) {
+		s = fit(b->writes[i].path, p->width - 14);
+		fprintf(out, "    %-*s %7lld\n", p->width - 14, s,
+		    (long long)b->writes[i].count);
+		free(s);
+	}
+}
+
+struct latest_ctx {
+	FILE			*out;
+	const struct painter	*p;
+};
+
+static int
+text_latest_one(const struct rt_event *ev, void *arg)
+{
+	struct latest_ctx	*c = arg;
+	char			 t[40], *exe, *path, *reason;
+
+	time_rfc3339(ev->time_ms, t, sizeof(t));
+	exe = fit(ev->exe, 24);
+	path = rt_escape_str(ev->path);
+	reason = rt_escape_str(ev->reason != NULL ? ev->reason : "");
+	fprintf(c->out, "    %s%s%s %s%-7s%s %-5s %.12s pid %d ppid %d\n"
+	    "      %s -> %s\n      %s%s%s\n",
+	    DIM(c->p), t, RESET(c->p),
+	    ev->action == ACTION_DENIED ? RED(c->p) : YELLOW(c->p),
+	    event_action_name(ev->action), RESET(c->p),
+	    event_kind_name(ev->kind), ev->container_id ? ev->container_id : "-",
+	    ev->pid, ev->ppid, exe, path, DIM(c->p), reason, RESET(c->p));
+	free(exe);
+	free(path);
+	free(reason);
+	return 0;
+}
+
+static int
+text_events(FILE *out, const struct painter *p, const char *ref,
+    int64_t since_ms, struct store *st, struct rt_error *err)
+{
+	struct event_filter	 f = { ref, since_ms, REPORT_GROUPS };
+	struct event_group	*g;
+	struct latest_ctx	 lc = { out, p };
+	size_t			 n, i;
+	int64_t			 total = 0;
+	char			*path, *reason;
+	int			 pw = p->width - 32;
+
+	if (pw < 20)
+		pw = 20;
+	if (store_event_groups(st, &f, &g, &n, err) < 0)
+		return -err->code;
+	for (i = 0; i < n; i++)
+		total += g[i].count;
+	fprintf(out, "\n  %sdenials and alerts%s", BOLD(p), RESET(p));
+	if (n == 0) {
+		fprintf(out, ": none%s\n", since_ms ? " in the window" : "");
+		event_group_free(g, n);
+		return 0;
+	}
+	fprintf(out, " (top %zu groups)\n", n);
+	fprintf(out, "    %-7s %-5s %6s  %s\n", "ACTION", "KIND", "COUNT",
+	    "PATH / REASON");
+	for (i = 0; i < n; i++) {
+		path = fit(g[i].path, pw);
+		reason = rt_escape_str(g[i].reason ? g[i].reason : "");
+		fprintf(out, "    %s%-7s%s %-5s %6lld  %s\n%22s%s%s%s\n",
+		    g[i].action == ACTION_DENIED ? RED(p) : YELLOW(p),
+		    event_action_name(g[i].action), RESET(p),
+		    event_kind_name(g[i].kind), (long long)g[i].count, path,
+		    "", DIM(p), reason, RESET(p));
+		free(path);
+		free(reason);
+	}
+	event_group_free(g, n);
+	fprintf(out, "\n  %slatest%s\n", BOLD(p), RESET(p));
+	f.limit = REPORT_LATEST;
+	return store_event_foreach(st, &f, text_latest_one, &lc, err);
+}
+
+/* --- JSON ---------------------------------------------------------------- */
+
+static json_t *
+jstr(const char *s)
+{
+	char	*e;
+	json_t	*j;
+
+	if (s == NULL)
+		return json_null();
+	e = rt_escape_str(s);
+	j = json_string(e);
+	free(e);
+	return j != NULL ? j : json_null();
+}
+
+static json_t *
+jtime(int64_t ms)
+{
+	char	buf[40];
+
+	if (ms <= 0)
+		return json_null();
+	time_rfc3339(ms, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+json_image(const struct image_info *im, const struct baseline *b)
+{
+	json_t	*o, *a;
+	size_t	 i;
+
+	o = json_object();
+	json_object_set_new(o, "image", jstr(im->ref));
+	json_object_set_new(o, "image_id", jstr(im->image_id));
+	json_object_set_new(o, "learned_from", jtime(im->learn_first_ms));
+	json_object_set_new(o, "learned_to", jtime(im->learn_last_ms));
+	json_object_set_new(o, "containers", json_integer(im->containers));
+	json_object_set_new(o, "audit_lost", json_integer(im->audit_lost));
+	json_object_set_new(o, "denied", json_integer(im->denied));
+	json_object_set_new(o, "alerted", json_integer(im->alerted));
+	a = json_array();
+	for (i = 0; i < b->n_execs; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "path", jstr(b->execs[i].path));
+		json_object_set_new(e, "sha256", b->execs[i].sha256[0] ?
+		    json_string(b->execs[i].sha256) : json_null());
+		json_object_set_new(e, "count", json_integer(b->execs[i].count));
+		json_object_set_new(e, "from_image",
+		    json_boolean(b->execs[i].from_image));
+		json_object_set_new(e, "first_seen",
+		    jtime(b->execs[i].first_ms));
+		json_object_set_new(e, "last_seen", jtime(b->execs[i].last_ms));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "executables", a);
+	a = json_array();
+	for (i = 0; i < b->n_syscalls; i++)
+		json_array_append_new(a, json_string(b->syscalls[i]));
+	json_object_set_new(o, "syscalls", a);
+	a = json_array();
+	for (i = 0; i < b->n_writes; i++)
+		json_array_append_new(a, jstr(b->writes[i].path));
+	json_object_set_new(o, "writes", a);
+	return o;
+}
+
+struct json_events_ctx {
+	FILE	*out;
+	size_t	 n;
+};
+
+static int
+json_event_one(const struct rt_event *ev, void *arg)
+{
+	struct json_events_ctx	*c = arg;
+	json_t			*o = json_object();
+	char			*s;
+
+	json_object_set_new(o, "time", jtime(ev->time_ms));
+	json_object_set_new(o, "image", jstr(ev->image_ref));
+	json_object_set_new(o, "container", jstr(ev->container_id));
+	json_object_set_new(o, "pid", json_integer(ev->pid));
+	json_object_set_new(o, "ppid", json_integer(ev->ppid));
+	json_object_set_new(o, "exe", jstr(ev->exe));
+	json_object_set_new(o, "type", json_string(event_kind_name(ev->kind)));
+	json_object_set_new(o, "path", jstr(ev->path));
+	json_object_set_new(o, "action",
+	    json_string(event_action_name(ev->action)));
+	json_object_set_new(o, "reason", jstr(ev->reason));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (s == NULL)
+		return -ENOMEM;
+	fprintf(c->out, "%s\n    %s", c->n++ ? "," : "", s);
+	free(s);
+	return 0;
+}
+
+/* --- driver -------------------------------------------------------------- */
+
+static bool
+selected(const struct report_options *o, const char *ref)
+{
+	return o->image == NULL || imageref_matches(o->image, ref);
+}
+
+int
+report_run(const struct report_options *o, FILE *out, struct rt_error *err)
+{
+	struct store		*st;
+	struct image_info	*im;
+	struct baseline		*b;
+	struct painter		 p = { o->color, o->width > 40 ? o->width : 80 };
+	struct json_events_ctx	 jc = { out, 0 };
+	struct event_filter	 f;
+	json_t			*images = NULL;
+	size_t			 n, i, shown = 0;
+	int64_t			 since_ms = 0;
+	char			*s;
+	int			 rc = 0;
+
+	if (store_open(o->db_path, STORE_READ_ONLY, &st, err) < 0) {
+		if (err->code == ENOENT)
+			rt_error_set(err, ENOENT, "%s: no database yet; run "
+			    "'rtguard learn --image REF' first", o->db_path);
+		return -err->code;
+	}
+	if (o->since_s > 0)
+		since_ms = time_now_ms() - o->since_s * 1000;
+	if ((rc = store_image_list(st, &im, &n, err)) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (selected(o, im[i].ref))
+			shown++;
+	if (o->image != NULL && shown == 0) {
+		rc = rt_error_set(err, ENOENT, "no image in %s matches '%s'",
+		    o->db_path, o->image);
+		goto free_images;
+	}
+	if (o->json)
+		images = json_array();
+	else if (n == 0)
+		fprintf(out, "No images in %s yet: run 'rtguard learn --image "
+		    "REF'.\n", o->db_path);
+	for (i = 0; i < n; i++) {
+		if (!selected(o, im[i].ref))
+			continue;
+		if ((rc = store_baseline_load(st, im[i].key, &b, err)) < 0)
+			goto free_images;
+		if (o->json) {
+			json_array_append_new(images, json_image(&im[i], b));
+		} else {
+			s = rt_escape_str(im[i].ref);
+			fprintf(out, "%s%sImage %s%s\n", i ? "\n" : "", BOLD(&p),
+			    s, RESET(&p));
+			free(s);
+			text_window(out, &im[i]);
+			fprintf(out, "  decisions   %lld denied, %lld alerted\n",
+			    (long long)im[i].denied, (long long)im[i].alerted);
+			text_baseline(out, &p, b);
+			rc = text_events(out, &p, im[i].ref, since_ms, st, err);
+		}
+		baseline_free(b);
+		if (rc < 0)
+			goto free_images;
+	}
+	if (o->json) {
+		json_t	*head = json_object();
+		char	 t[40];
+
+		time_rfc3339(time_now_ms(), t, sizeof(t));
+		json_object_set_new(head, "generated", json_string(t));
+		json_object_set_new(head, "database", jstr(o->db_path));
+		json_object_set_new(head, "images", images);
+		s = json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(head);
+		/* Reopen the object to stream "events" after "images". */
+		s[strlen(s) - 2] = '\0';
+		fprintf(out, "%s,\n  \"events\": [", s);
+		free(s);
+		memset(&f, 0, sizeof(f));
+		f.since_ms = since_ms;
+		for (i = 0; i < n && rc == 0; i++) {
+			if (!selected(o, im[i].ref))
+				continue;
+			f.image_ref = im[i].ref;
+			rc = store_event_foreach(st, &f, json_event_one, &jc,
+			    err);
+		}
+		fprintf(out, "%s]\n}\n", jc.n ? "\n  " : "");
+	}
+free_images:
+	image_info_free(im, n);
+out:
+	store_free(st);
+	return rc < 0 ? rc : 0;
+}
