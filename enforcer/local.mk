@@ -1,1 +1,4 @@
-# enforcer/: see the module header; targets are added by the module's owner.
+# enforcer/: enforcement mode (fanotify permission events -> decisions).
+noinst_LIBRARIES += enforcer/libenforcer.a
+enforcer_libenforcer_a_SOURCES = enforcer/enforcer.c enforcer/enforcer.h
+enforcer_libenforcer_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(PCRE2_CFLAGS)

@@ -1,1 +1,4 @@
-# learner/: see the module header; targets are added by the module's owner.
+# learner/: learning mode (audit + fanotify notifications -> baselines).
+noinst_LIBRARIES += learner/liblearner.a
+learner_liblearner_a_SOURCES = learner/learner.c learner/learner.h
+learner_liblearner_a_CFLAGS = $(AM_CFLAGS) $(AUDIT_CFLAGS) $(LIBEVENT_CFLAGS)
