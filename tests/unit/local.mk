@@ -26,3 +26,13 @@ tests_unit_test_container_LDADD = container/libcontainer.a \
 TESTS += tests/unit/test_container
 EXTRA_DIST += tests/unit/data/podman-inspect.json \
 	tests/unit/data/podman-events.jsonl
+
+check_PROGRAMS += tests/unit/test_policy
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
+tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
+	$(SQLITE_CFLAGS)
+tests_unit_test_policy_LDADD = policies/libpolicies.a \
+	container/libcontainer.a store/libstore.a common/libcommon.a \
+	$(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) $(SECCOMP_LIBS) \
+	$(SQLITE_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(CRYPTO_LIBS) -lpthread
+TESTS += tests/unit/test_policy

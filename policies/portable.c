@@ -1,0 +1,601 @@
+/*
+ * portable.c: export a baseline to a portable JSON file and import such
+ * files, merging them into the store.
+ *
+ * The JSON is built and parsed with jansson only. An imported file is
+ * hostile input until proven otherwise: every field is type-checked and
+ * range-checked into a struct portable_baseline before the first SQL
+ * statement runs, and the writes of one file share one transaction.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/escape.h"
+#include "common/timefmt.h"
+#include "common/xmalloc.h"
+#include "container/container.h"
+#include "policies/portable.h"
+
+#define SYSCALL_NAME_MAX	64
+#define IMAGE_ID_MAX		256
+#define CANDIDATES_MAX		8
+
+/* --- selecting the image ----------------------------------------------- */
+
+int
+portable_image_select(struct store *st, const char *pattern, int64_t *key,
+    char **ref_out, struct rt_error *err)
+{
+	struct image_info	*im;
+	char			 list[512];
+	char			*norm = NULL;
+	size_t			 n, i, found = 0, pick = 0, len = 0;
+	int			 rc;
+
+	*ref_out = NULL;
+	if ((rc = store_image_list(st, &im, &n, err)) < 0)
+		return rc;
+	/* An exact reference selects its image even when it is also a
+	 * prefix of others ("localhost/app" vs "localhost/app:v2"). */
+	if (imageref_normalise(pattern, &norm, err) < 0)
+		norm = NULL;
+	for (i = 0; i < n; i++) {
+		if (strcmp(im[i].ref, pattern) == 0 ||
+		    (norm != NULL && strcmp(im[i].ref, norm) == 0)) {
+			found = 1;
+			pick = i;
+			goto done;
+		}
+	}
+	list[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (!imageref_matches(pattern, im[i].ref))
+			continue;
+		if (found++ == 0)
+			pick = i;
+		if (found <= CANDIDATES_MAX && len < sizeof(list))
+			len += snprintf(list + len, sizeof(list) - len, "%s%s",
+			    found > 1 ? ", " : "", im[i].ref);
+	}
+done:
+	free(norm);
+	if (found == 0)
+		rc = rt_error_set(err, ENOENT, "%s: no baseline for an image "
+		    "matching '%s' (see: rtguard report)", store_path(st),
+		    pattern);
+	else if (found > 1)
+		rc = rt_error_set(err, EINVAL, "'%s' matches %zu images (%s%s); "
+		    "give the full reference", pattern, found, list,
+		    found > CANDIDATES_MAX ? ", ..." : "");
+	else {
+		*key = im[pick].key;
+		*ref_out = xstrdup(im[pick].ref);
+		rc = 0;
+	}
+	image_info_free(im, n);
+	return rc;
+}
+
+/* --- export ------------------------------------------------------------ */
+
+static json_t *
+json_path(const char *path)
+{
+	cleanup_free char	*e = rt_escape_str(path);
+
+	return json_string(e);
+}
+
+static json_t *
+json_exec(const struct baseline_exec *e)
+{
+	json_t	*o = json_object();
+
+	json_object_set_new(o, "path", json_path(e->path));
+	json_object_set_new(o, "sha256", e->sha256[0] != '\0' ?
+	    json_string(e->sha256) : json_null());
+	json_object_set_new(o, "count", json_integer(e->count));
+	json_object_set_new(o, "from_image", json_boolean(e->from_image));
+	json_object_set_new(o, "first_seen_ms", json_integer(e->first_ms));
+	json_object_set_new(o, "last_seen_ms", json_integer(e->last_ms));
+	return o;
+}
+
+static json_t *
+json_write(const struct baseline_write *w)
+{
+	json_t	*o = json_object();
+
+	json_object_set_new(o, "path", json_path(w->path));
+	json_object_set_new(o, "count", json_integer(w->count));
+	json_object_set_new(o, "first_seen_ms", json_integer(w->first_ms));
+	json_object_set_new(o, "last_seen_ms", json_integer(w->last_ms));
+	return o;
+}
+
+static char *
+image_id_of(struct store *st, int64_t key, struct rt_error *err)
+{
+	struct image_info	*im;
+	char			*id = NULL;
+	size_t			 n, i;
+
+	if (store_image_list(st, &im, &n, err) < 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (im[i].key == key && im[i].image_id != NULL)
+			id = xstrdup(im[i].image_id);
+	image_info_free(im, n);
+	return id;
+}
+
+int
+portable_export(struct store *st, const char *image_pattern, FILE *out,
+    struct rt_error *err)
+{
+	struct baseline	*b;
+	json_t		*root, *a;
+	char		*ref, *id, now[40];
+	int64_t		 key;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = portable_image_select(st, image_pattern, &key, &ref,
+	    err)) < 0)
+		return rc;
+	free(ref);
+	if ((rc = store_baseline_load(st, key, &b, err)) < 0)
+		return rc;
+	id = image_id_of(st, key, err);
+	time_rfc3339(time_now_ms(), now, sizeof(now));
+
+	root = json_object();
+	json_object_set_new(root, "format", json_string(PORTABLE_FORMAT));
+	json_object_set_new(root, "version", json_integer(PORTABLE_VERSION));
+	json_object_set_new(root, "image", json_string(b->image_ref));
+	json_object_set_new(root, "image_id", id != NULL ?
+	    json_string(id) : json_null());
+	json_object_set_new(root, "exported", json_string(now));
+	a = json_array();
+	for (i = 0; i < b->n_execs; i++)
+		json_array_append_new(a, json_exec(&b->execs[i]));
+	json_object_set_new(root, "executables", a);
+	a = json_array();
+	for (i = 0; i < b->n_syscalls; i++)
+		json_array_append_new(a, json_string(b->syscalls[i]));
+	json_object_set_new(root, "syscalls", a);
+	a = json_array();
+	for (i = 0; i < b->n_writes; i++)
+		json_array_append_new(a, json_write(&b->writes[i]));
+	json_object_set_new(root, "writes", a);
+
+	rc = 0;
+	if (json_dumpf(root, out, JSON_INDENT(2)) < 0 || fputc('\n', out) == EOF
+	    || fflush(out) == EOF || ferror(out))
+		rc = rt_error_sys(err, errno != 0 ? errno : EIO,
+		    "writing the baseline of %s", b->image_ref);
+	json_decref(root);
+	free(id);
+	baseline_free(b);
+	return rc;
+}
+
+/* --- import: validation ------------------------------------------------ */
+
+/* "FILE: WHERE: what is wrong", always EINVAL. */
+static int __attribute__((format(printf, 3, 4)))
+invalid(struct rt_error *err, const char *file, const char *fmt, ...)
+{
+	char	msg[768];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return rt_error_set(err, EINVAL, "%s: %s", file, msg);
+}
+
+/* Reject keys this version does not define: a typo must not pass. */
+static int
+check_keys(json_t *o, const char *const *allowed, const char *file,
+    const char *where, struct rt_error *err)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach(o, k, v) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(k, allowed[i]) == 0)
+				break;
+		if (allowed[i] == NULL)
+			return invalid(err, file, "%s: unknown key '%s'", where,
+			    k);
+	}
+	return 0;
+}
+
+static int
+get_count(json_t *o, const char *key, int64_t *out, const char *file,
+    const char *where, struct rt_error *err)
+{
+	json_t	*v = json_object_get(o, key);
+
+	if (v == NULL)
+		return invalid(err, file, "%s: missing '%s'", where, key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return invalid(err, file, "%s: '%s' must be an integer >= 0",
+		    where, key);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* An escaped container path back to its bytes: absolute, no NUL. */
+static int
+get_path(json_t *o, char **out, const char *file, const char *where,
+    struct rt_error *err)
+{
+	json_t	*v = json_object_get(o, "path");
+	char	*p;
+	size_t	 len;
+
+	*out = NULL;
+	if (!json_is_string(v))
+		return invalid(err, file, "%s: 'path' must be a string", where);
+	if ((p = rt_unescape(json_string_value(v), &len)) == NULL)
+		return invalid(err, file, "%s: 'path' has a malformed escape "
+		    "(only \\\\, \\n, \\t and \\xNN)", where);
+	if (len == 0 || p[0] != '/' || len >= PATH_MAX ||
+	    memchr(p, '\0', len) != NULL) {
+		free(p);
+		return invalid(err, file, "%s: 'path' must be an absolute path "
+		    "without NUL bytes, under %d bytes", where, PATH_MAX);
+	}
+	*out = p;
+	return 0;
+}
+
+static bool
+is_sha256_hex(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[64] == '\0';
+}
+
+static bool
+is_syscall_name(const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n == 0 || n > SYSCALL_NAME_MAX)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+static bool
+is_image_id(const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n == 0 || n > IMAGE_ID_MAX)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:._-") == n;
+}
+
+static void
+widen(struct portable_baseline *pb, int64_t first, int64_t last)
+{
+	if (first > 0 && (pb->first_ms == 0 || first < pb->first_ms))
+		pb->first_ms = first;
+	if (last > pb->last_ms)
+		pb->last_ms = last;
+}
+
+static int
+parse_exec(json_t *o, struct baseline_exec *e, const char *file,
+    const char *where, struct rt_error *err)
+{
+	static const char *const keys[] = { "path", "sha256", "count",
+	    "from_image", "first_seen_ms", "last_seen_ms", NULL };
+	json_t	*v;
+
+	if (!json_is_object(o))
+		return invalid(err, file, "%s: must be an object", where);
+	if (check_keys(o, keys, file, where, err) < 0 ||
+	    get_path(o, &e->path, file, where, err) < 0 ||
+	    get_count(o, "count", &e->count, file, where, err) < 0 ||
+	    get_count(o, "first_seen_ms", &e->first_ms, file, where, err) < 0 ||
+	    get_count(o, "last_seen_ms", &e->last_ms, file, where, err) < 0)
+		return -EINVAL;
+	v = json_object_get(o, "sha256");
+	if (json_is_string(v) && is_sha256_hex(json_string_value(v)))
+		memcpy(e->sha256, json_string_value(v), 65);
+	else if (json_is_null(v))
+		e->sha256[0] = '\0';
+	else
+		return invalid(err, file, "%s: 'sha256' must be 64 lowercase "
+		    "hex digits or null", where);
+	v = json_object_get(o, "from_image");
+	if (!json_is_boolean(v))
+		return invalid(err, file, "%s: 'from_image' must be true or "
+		    "false", where);
+	e->from_image = json_is_true(v);
+	return 0;
+}
+
+static int
+parse_write(json_t *o, struct baseline_write *w, const char *file,
+    const char *where, struct rt_error *err)
+{
+	static const char *const keys[] = { "path", "count", "first_seen_ms",
+	    "last_seen_ms", NULL };
+
+	if (!json_is_object(o))
+		return invalid(err, file, "%s: must be an object", where);
+	if (check_keys(o, keys, file, where, err) < 0 ||
+	    get_path(o, &w->path, file, where, err) < 0 ||
+	    get_count(o, "count", &w->count, file, where, err) < 0 ||
+	    get_count(o, "first_seen_ms", &w->first_ms, file, where, err) < 0 ||
+	    get_count(o, "last_seen_ms", &w->last_ms, file, where, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static json_t *
+get_array(json_t *root, const char *key, const char *file,
+    struct rt_error *err)
+{
+	json_t	*a = json_object_get(root, key);
+
+	if (!json_is_array(a)) {
+		invalid(err, file, "'%s' must be an array", key);
+		return NULL;
+	}
+	return a;
+}
+
+static int
+parse_header(json_t *root, struct portable_baseline *pb, const char *file,
+    struct rt_error *err)
+{
+	static const char *const keys[] = { "format", "version", "image",
+	    "image_id", "exported", "executables", "syscalls", "writes", NULL };
+	json_t	*v;
+	char	*norm;
+
+	if (!json_is_object(root))
+		return invalid(err, file, "not an rtguard baseline (the top "
+		    "level is not a JSON object)");
+	v = json_object_get(root, "format");
+	if (!json_is_string(v) ||
+	    strcmp(json_string_value(v), PORTABLE_FORMAT) != 0)
+		return invalid(err, file, "not an rtguard baseline ('format' is "
+		    "not \"%s\")", PORTABLE_FORMAT);
+	v = json_object_get(root, "version");
+	if (!json_is_integer(v) || json_integer_value(v) != PORTABLE_VERSION)
+		return invalid(err, file, "unsupported baseline version (this "
+		    "rtguard reads version %d)", PORTABLE_VERSION);
+	if (check_keys(root, keys, file, "top level", err) < 0)
+		return -EINVAL;
+	v = json_object_get(root, "image");
+	if (!json_is_string(v) ||
+	    imageref_normalise(json_string_value(v), &norm, err) < 0)
+		return invalid(err, file, "'image' must be an image reference");
+	pb->b.image_ref = norm;
+	v = json_object_get(root, "image_id");
+	if (json_is_string(v) && is_image_id(json_string_value(v)))
+		pb->image_id = xstrdup(json_string_value(v));
+	else if (v != NULL && !json_is_null(v))
+		return invalid(err, file, "'image_id' must be an image id "
+		    "or null");
+	v = json_object_get(root, "exported");
+	if (v != NULL && !json_is_string(v))
+		return invalid(err, file, "'exported' must be a time string");
+	return 0;
+}
+
+static int
+parse_root(json_t *root, struct portable_baseline *pb, const char *file,
+    struct rt_error *err)
+{
+	struct baseline	*b = &pb->b;
+	json_t		*a, *v;
+	char		 where[64];
+	size_t		 i;
+
+	if (parse_header(root, pb, file, err) < 0)
+		return -EINVAL;
+
+	if ((a = get_array(root, "executables", file, err)) == NULL)
+		return -EINVAL;
+	b->execs = xcalloc(json_array_size(a) + 1, sizeof(*b->execs));
+	json_array_foreach(a, i, v) {
+		snprintf(where, sizeof(where), "executables[%zu]", i);
+		b->n_execs = i + 1;	/* so baseline_free frees the path */
+		if (parse_exec(v, &b->execs[i], file, where, err) < 0)
+			return -EINVAL;
+		widen(pb, b->execs[i].first_ms, b->execs[i].last_ms);
+	}
+
+	if ((a = get_array(root, "syscalls", file, err)) == NULL)
+		return -EINVAL;
+	b->syscalls = xcalloc(json_array_size(a) + 1, sizeof(*b->syscalls));
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) || !is_syscall_name(json_string_value(v)))
+			return invalid(err, file, "syscalls[%zu]: must be a "
+			    "syscall name ([a-z0-9_]+)", i);
+		b->syscalls[i] = xstrdup(json_string_value(v));
+		b->n_syscalls = i + 1;
+	}
+
+	if ((a = get_array(root, "writes", file, err)) == NULL)
+		return -EINVAL;
+	b->writes = xcalloc(json_array_size(a) + 1, sizeof(*b->writes));
+	json_array_foreach(a, i, v) {
+		snprintf(where, sizeof(where), "writes[%zu]", i);
+		b->n_writes = i + 1;
+		if (parse_write(v, &b->writes[i], file, where, err) < 0)
+			return -EINVAL;
+		widen(pb, b->writes[i].first_ms, b->writes[i].last_ms);
+	}
+	return 0;
+}
+
+void
+portable_baseline_free(struct portable_baseline *pb)
+{
+	size_t	i;
+
+	if (pb == NULL)
+		return;
+	for (i = 0; i < pb->b.n_execs; i++)
+		free(pb->b.execs[i].path);
+	for (i = 0; i < pb->b.n_syscalls; i++)
+		free(pb->b.syscalls[i]);
+	for (i = 0; i < pb->b.n_writes; i++)
+		free(pb->b.writes[i].path);
+	free(pb->b.execs);
+	free(pb->b.syscalls);
+	free(pb->b.writes);
+	free(pb->b.image_ref);
+	free(pb->image_id);
+	free(pb->file);
+	free(pb);
+}
+
+int
+portable_parse(const char *name, const char *text, size_t len,
+    struct portable_baseline **out, struct rt_error *err)
+{
+	struct portable_baseline	*pb;
+	json_error_t			 jerr;
+	json_t				*root;
+	int				 rc;
+
+	*out = NULL;
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return invalid(err, name, "not valid JSON (line %d, column %d: "
+		    "%s); truncated or not an rtguard baseline?", jerr.line,
+		    jerr.column, jerr.text);
+	pb = xcalloc(1, sizeof(*pb));
+	pb->file = xstrdup(name);
+	rc = parse_root(root, pb, name, err);
+	json_decref(root);
+	if (rc < 0) {
+		portable_baseline_free(pb);
+		return rc;
+	}
+	*out = pb;
+	return 0;
+}
+
+int
+portable_read(const char *path, struct portable_baseline **out,
+    struct rt_error *err)
+{
+	cleanup_close int	 fd = -1;
+	cleanup_free char	*text = NULL;
+	struct stat		 sb;
+	size_t			 have = 0;
+	ssize_t			 got;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return rt_error_sys(err, errno, "%s", path);
+	if (fstat(fd, &sb) < 0)
+		return rt_error_sys(err, errno, "%s", path);
+	if (!S_ISREG(sb.st_mode) || sb.st_size > PORTABLE_MAX_FILE)
+		return rt_error_set(err, EINVAL, "%s: not a regular file under "
+		    "%d MiB", path, PORTABLE_MAX_FILE / (1024 * 1024));
+	text = xmalloc((size_t)sb.st_size + 1);
+	while (have < (size_t)sb.st_size) {
+		got = read(fd, text + have, (size_t)sb.st_size - have);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return rt_error_sys(err, errno, "%s", path);
+		if (got == 0)
+			break;
+		have += (size_t)got;
+	}
+	return portable_parse(path, text, have, out, err);
+}
+
+/* --- import: writing --------------------------------------------------- */
+
+static int
+import_facts(struct store *st, const struct portable_baseline *pb,
+    struct rt_error *err)
+{
+	const struct baseline	*b = &pb->b;
+	int64_t			 key, seen;
+	size_t			 i;
+
+	if (store_image_add(st, b->image_ref, pb->image_id, &key, err) < 0)
+		return -EIO;
+	for (i = 0; i < b->n_execs; i++)
+		if (store_exec_record(st, key, &b->execs[i], err) < 0)
+			return -EIO;
+	/* The file keeps no time per syscall: they date from the window. */
+	seen = pb->first_ms > 0 ? pb->first_ms : time_now_ms();
+	for (i = 0; i < b->n_syscalls; i++)
+		if (store_syscall_record(st, key, b->syscalls[i], seen, err) < 0)
+			return -EIO;
+	for (i = 0; i < b->n_writes; i++)
+		if (store_write_record(st, key, &b->writes[i], err) < 0)
+			return -EIO;
+	if (pb->first_ms > 0 && store_image_learned(st, key, pb->first_ms,
+	    pb->last_ms > pb->first_ms ? pb->last_ms : pb->first_ms, 0,
+	    err) < 0)
+		return -EIO;
+	return 0;
+}
+
+int
+portable_import(struct store *st, const struct portable_baseline *pb,
+    struct rt_error *err)
+{
+	if (store_begin(st, err) < 0)
+		return rt_error_wrap(err, "%s", pb->file);
+	if (import_facts(st, pb, err) < 0) {
+		store_rollback(st);
+		return rt_error_wrap(err, "%s", pb->file);
+	}
+	if (store_commit(st, err) < 0) {
+		store_rollback(st);
+		return rt_error_wrap(err, "%s", pb->file);
+	}
+	return 0;
+}
+
+int
+portable_import_file(struct store *st, const char *path,
+    char **image_ref_out, struct rt_error *err)
+{
+	struct portable_baseline	*pb;
+	int				 rc;
+
+	if (image_ref_out != NULL)
+		*image_ref_out = NULL;
+	if ((rc = portable_read(path, &pb, err)) < 0)
+		return rc;
+	rc = portable_import(st, pb, err);
+	if (rc == 0 && image_ref_out != NULL)
+		*image_ref_out = xstrdup(pb->b.image_ref);
+	portable_baseline_free(pb);
+	return rc;
+}

@@ -1,0 +1,97 @@
+/*
+ * seccomp.c: write an OCI seccomp profile from a baseline.
+ *
+ * The filter is installed by the runtime (runc, crun) before it execs the
+ * container's entrypoint, so the profile must also allow what the runtime
+ * does after that point, and what the dynamic loader and libc do before
+ * main(); runtime_syscalls lists those. Every name is checked against
+ * libseccomp: a name it cannot resolve would make the runtime refuse the
+ * whole profile.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "policies/seccomp.h"
+
+static const char *const runtime_syscalls[] = {
+	"access", "arch_prctl", "brk", "capget", "capset", "chdir", "clone",
+	"clone3", "close", "close_range", "dup3", "epoll_pwait", "execve",
+	"execveat", "exit", "exit_group", "faccessat2", "fchdir", "fcntl",
+	"fstat", "futex", "getcwd", "getegid", "geteuid", "getgid", "getpid",
+	"getppid", "getrandom", "gettid", "getuid", "ioctl", "madvise", "mmap",
+	"mprotect", "mremap", "munmap", "nanosleep", "newfstatat", "openat",
+	"prctl", "pread64", "prlimit64", "read", "readlinkat", "rseq",
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sched_yield",
+	"set_robust_list", "set_tid_address", "setgid", "setgroups",
+	"setresgid", "setresuid", "setuid", "sigaltstack", "statx", "tgkill",
+	"uname", "wait4", "write",
+};
+
+static const char *const architectures[] = {
+	"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
+};
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+seccomp_export(const struct baseline *b, FILE *out, struct rt_error *err)
+{
+	const char	**names;
+	json_t		 *root, *a, *rule, *list;
+	size_t		  n_rt, n, i;
+	int		  skipped = 0, rc = 0;
+
+	n_rt = sizeof(runtime_syscalls) / sizeof(runtime_syscalls[0]);
+	names = xcalloc(b->n_syscalls + n_rt, sizeof(*names));
+	for (n = 0; n < b->n_syscalls; n++)
+		names[n] = b->syscalls[n];
+	for (i = 0; i < n_rt; i++)
+		names[n++] = runtime_syscalls[i];
+	qsort(names, n, sizeof(*names), name_cmp);
+
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		if (seccomp_syscall_resolve_name(names[i]) == __NR_SCMP_ERROR) {
+			log_warnx("seccomp profile for %s: leaving out '%s', "
+			    "a syscall libseccomp does not know", b->image_ref,
+			    names[i]);
+			skipped++;
+			continue;
+		}
+		json_array_append_new(list, json_string(names[i]));
+	}
+	free(names);
+
+	root = json_object();
+	json_object_set_new(root, "defaultAction",
+	    json_string("SCMP_ACT_ERRNO"));
+	json_object_set_new(root, "defaultErrnoRet", json_integer(EPERM));
+	a = json_array();
+	for (i = 0; i < sizeof(architectures) / sizeof(architectures[0]); i++)
+		json_array_append_new(a, json_string(architectures[i]));
+	json_object_set_new(root, "architectures", a);
+	rule = json_object();
+	json_object_set_new(rule, "names", list);
+	json_object_set_new(rule, "action", json_string("SCMP_ACT_ALLOW"));
+	a = json_array();
+	json_array_append_new(a, rule);
+	json_object_set_new(root, "syscalls", a);
+
+	if (json_dumpf(root, out, JSON_INDENT(2)) < 0 || fputc('\n', out) == EOF
+	    || fflush(out) == EOF || ferror(out))
+		rc = rt_error_sys(err, errno != 0 ? errno : EIO,
+		    "writing the seccomp profile of %s", b->image_ref);
+	json_decref(root);
+	return rc < 0 ? rc : skipped;
+}

@@ -1,0 +1,610 @@
+/*
+ * test_policy.c: policies/: portable baselines (export, import, merge,
+ * refusal of bad files without partial writes), seccomp profiles, and the
+ * policy file parser.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "common/xmalloc.h"
+#include "policies/policy.h"
+#include "policies/portable.h"
+#include "policies/seccomp.h"
+#include "store/store.h"
+
+#define SHA_A	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define SHA_B	"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
+struct fixture {
+	char	dir[64];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f = xcalloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/rtguard-test-policy-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		*cmd = xasprintf("rm -rf '%s'", f->dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(f);
+	return 0;
+}
+
+static struct store *
+open_db(struct fixture *f, const char *name)
+{
+	struct store	*st = NULL;
+	struct rt_error	 err;
+	char		*path = xasprintf("%s/%s", f->dir, name);
+
+	if (store_open(path, STORE_READ_WRITE, &st, &err) < 0)
+		fail_msg("store_open: %s", err.msg);
+	free(path);
+	return st;
+}
+
+static char *
+write_file(struct fixture *f, const char *name, const char *text)
+{
+	char	*path = xasprintf("%s/%s", f->dir, name);
+	FILE	*fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+	return path;
+}
+
+static struct baseline *
+load(struct store *st, const char *ref)
+{
+	struct baseline	*b;
+	struct rt_error	 err;
+	int64_t		 key;
+
+	if (store_image_find(st, ref, &key, &err) < 0)
+		fail_msg("store_image_find: %s", err.msg);
+	if (store_baseline_load(st, key, &b, &err) < 0)
+		fail_msg("store_baseline_load: %s", err.msg);
+	return b;
+}
+
+static void
+assert_baseline_equal(const struct baseline *a, const struct baseline *b)
+{
+	size_t	i;
+
+	assert_string_equal(a->image_ref, b->image_ref);
+	assert_int_equal(a->n_execs, b->n_execs);
+	for (i = 0; i < a->n_execs; i++) {
+		assert_string_equal(a->execs[i].path, b->execs[i].path);
+		assert_string_equal(a->execs[i].sha256, b->execs[i].sha256);
+		assert_int_equal(a->execs[i].from_image, b->execs[i].from_image);
+		assert_int_equal(a->execs[i].count, b->execs[i].count);
+		assert_int_equal(a->execs[i].first_ms, b->execs[i].first_ms);
+		assert_int_equal(a->execs[i].last_ms, b->execs[i].last_ms);
+	}
+	assert_int_equal(a->n_syscalls, b->n_syscalls);
+	for (i = 0; i < a->n_syscalls; i++)
+		assert_string_equal(a->syscalls[i], b->syscalls[i]);
+	assert_int_equal(a->n_writes, b->n_writes);
+	for (i = 0; i < a->n_writes; i++) {
+		assert_string_equal(a->writes[i].path, b->writes[i].path);
+		assert_int_equal(a->writes[i].count, b->writes[i].count);
+		assert_int_equal(a->writes[i].first_ms, b->writes[i].first_ms);
+		assert_int_equal(a->writes[i].last_ms, b->writes[i].last_ms);
+	}
+}
+
+/* A learned nginx baseline with hostile path bytes. */
+static void
+fill_nginx(struct store *st)
+{
+	struct baseline_exec	 e[] = {
+		{ .path = "/usr/sbin/nginx", .sha256 = SHA_A,
+		  .from_image = true, .count = 3, .first_ms = 1000,
+		  .last_ms = 5000 },
+		{ .path = "/tmp/a b", .sha256 = "", .from_image = false,
+		  .count = 1, .first_ms = 2000, .last_ms = 2000 },
+		{ .path = "/tmp/new\nline", .sha256 = SHA_B,
+		  .from_image = false, .count = 2, .first_ms = 1500,
+		  .last_ms = 9000 },
+	};
+	struct baseline_write	 w[] = {
+		{ .path = "/var/log/nginx/\xff\xfe bad utf8", .count = 4,
+		  .first_ms = 1100, .last_ms = 1200 },
+		{ .path = "/var/cache/back\\slash\ttab", .count = 1,
+		  .first_ms = 3000, .last_ms = 3000 },
+	};
+	struct rt_error		 err;
+	int64_t			 key;
+	size_t			 i;
+
+	assert_int_equal(store_image_add(st, "localhost/nginx:test",
+	    "sha256:abc", &key, &err), 0);
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		assert_int_equal(store_exec_record(st, key, &e[i], &err), 0);
+	assert_int_equal(store_syscall_record(st, key, "accept4", 1000, &err),
+	    0);
+	assert_int_equal(store_syscall_record(st, key, "read", 1000, &err), 0);
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		assert_int_equal(store_write_record(st, key, &w[i], &err), 0);
+}
+
+static char *
+export_to_file(struct fixture *f, struct store *st, const char *pattern,
+    const char *name)
+{
+	char		*path = xasprintf("%s/%s", f->dir, name);
+	FILE		*fp = fopen(path, "w");
+	struct rt_error	 err;
+
+	assert_non_null(fp);
+	if (portable_export(st, pattern, fp, &err) < 0)
+		fail_msg("portable_export: %s", err.msg);
+	assert_int_equal(fclose(fp), 0);
+	return path;
+}
+
+static void
+test_export_then_import_gives_identical_baseline(void **state)
+{
+	struct fixture		*f = *state;
+	struct store		*src = open_db(f, "src.db"), *dst;
+	struct baseline		*a, *b;
+	struct image_info	*im;
+	struct rt_error		 err;
+	char			*file, *ref;
+	size_t			 n;
+
+	fill_nginx(src);
+	file = export_to_file(f, src, "nginx", "nginx.rtguard");
+	dst = open_db(f, "dst.db");
+	if (portable_import_file(dst, file, &ref, &err) < 0)
+		fail_msg("portable_import_file: %s", err.msg);
+	assert_string_equal(ref, "localhost/nginx:test");
+	a = load(src, "localhost/nginx:test");
+	b = load(dst, "localhost/nginx:test");
+	assert_baseline_equal(a, b);
+	assert_string_equal(b->execs[1].path, "/tmp/new\nline");
+	assert_int_equal(b->n_writes, 2);
+
+	/* The image id travels, and the window covers every fact. */
+	assert_int_equal(store_image_list(dst, &im, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(im[0].image_id, "sha256:abc");
+	assert_int_equal(im[0].learn_first_ms, 1000);
+	assert_int_equal(im[0].learn_last_ms, 9000);
+	image_info_free(im, n);
+
+	baseline_free(a);
+	baseline_free(b);
+	free(ref);
+	free(file);
+	store_free(src);
+	store_free(dst);
+}
+
+static const char merge_a[] =
+"{\"format\":\"rtguard-baseline\",\"version\":1,"
+"\"image\":\"localhost/app:1\",\"image_id\":null,"
+"\"exported\":\"2026-11-24T19:53:01.123Z\","
+"\"executables\":[{\"path\":\"/app/run\",\"sha256\":null,\"count\":2,"
+"\"from_image\":true,\"first_seen_ms\":100,\"last_seen_ms\":200}],"
+"\"syscalls\":[\"read\",\"write\"],"
+"\"writes\":[{\"path\":\"/data/x\",\"count\":1,\"first_seen_ms\":150,"
+"\"last_seen_ms\":150}]}";
+
+static const char merge_b[] =
+"{\"format\":\"rtguard-baseline\",\"version\":1,"
+"\"image\":\"localhost/app:1\",\"image_id\":\"sha256:77\","
+"\"exported\":\"2026-11-25T10:00:00.000Z\","
+"\"executables\":[{\"path\":\"/app/run\",\"sha256\":null,\"count\":5,"
+"\"from_image\":true,\"first_seen_ms\":50,\"last_seen_ms\":300}],"
+"\"syscalls\":[\"write\",\"openat\"],"
+"\"writes\":[{\"path\":\"/data/x\",\"count\":2,\"first_seen_ms\":160,"
+"\"last_seen_ms\":400}]}";
+
+static void
+test_two_imports_merge_counts_and_syscalls(void **state)
+{
+	struct fixture		*f = *state;
+	struct store		*st = open_db(f, "rt.db");
+	char			*fa = write_file(f, "a.rtguard", merge_a);
+	char			*fb = write_file(f, "b.rtguard", merge_b);
+	struct image_info	*im;
+	struct baseline		*b;
+	struct rt_error		 err;
+	size_t			 n;
+
+	if (portable_import_file(st, fa, NULL, &err) < 0 ||
+	    portable_import_file(st, fb, NULL, &err) < 0)
+		fail_msg("import: %s", err.msg);
+	b = load(st, "localhost/app:1");
+	assert_int_equal(b->n_execs, 1);
+	assert_int_equal(b->execs[0].count, 7);
+	assert_int_equal(b->execs[0].first_ms, 50);
+	assert_int_equal(b->execs[0].last_ms, 300);
+	assert_int_equal(b->n_syscalls, 3);
+	assert_string_equal(b->syscalls[0], "openat");
+	assert_string_equal(b->syscalls[1], "read");
+	assert_string_equal(b->syscalls[2], "write");
+	assert_int_equal(b->n_writes, 1);
+	assert_int_equal(b->writes[0].count, 3);
+	assert_int_equal(b->writes[0].last_ms, 400);
+	baseline_free(b);
+	assert_int_equal(store_image_list(st, &im, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(im[0].learn_first_ms, 50);
+	assert_int_equal(im[0].learn_last_ms, 400);
+	image_info_free(im, n);
+	free(fa);
+	free(fb);
+	store_free(st);
+}
+
+/* merge_a with one substring replaced. */
+static char *
+mutate(const char *from, const char *to)
+{
+	const char	*at = strstr(merge_a, from);
+
+	assert_non_null(at);
+	return xasprintf("%.*s%s%s", (int)(at - merge_a), merge_a, to,
+	    at + strlen(from));
+}
+
+static void
+test_bad_files_are_rejected_naming_the_file_and_change_nothing(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*st = open_db(f, "rt.db");
+	struct {
+		const char	*name;
+		char		*text;
+		const char	*why;
+	} bad[] = {
+		{ "truncated.rtguard",
+		  xstrndup(merge_a, sizeof(merge_a) / 2), "not valid JSON" },
+		{ "garbage.rtguard", xstrdup("\x01\x02 not json"),
+		  "not valid JSON" },
+		{ "format.rtguard", mutate("rtguard-baseline", "seccomp"),
+		  "not an rtguard baseline" },
+		{ "version.rtguard", mutate("\"version\":1", "\"version\":2"),
+		  "version" },
+		{ "sha.rtguard", mutate("\"sha256\":null",
+		  "\"sha256\":\"" SHA_A "0\""), "sha256" },
+		{ "shaupper.rtguard", mutate("\"sha256\":null",
+		  "\"sha256\":\"0123456789ABCDEF0123456789abcdef"
+		  "0123456789abcdef0123456789abcdef\""), "sha256" },
+		{ "relative.rtguard", mutate("\"/data/x\"", "\"data/x\""),
+		  "absolute" },
+		{ "nul.rtguard", mutate("\"/data/x\"", "\"/data/\\\\x00x\""),
+		  "NUL" },
+		{ "escape.rtguard", mutate("\"/data/x\"", "\"/data/\\\\q\""),
+		  "escape" },
+		{ "syscall.rtguard", mutate("\"write\"", "\"Write;\""),
+		  "syscalls[1]" },
+		{ "count.rtguard", mutate("\"count\":2", "\"count\":\"2\""),
+		  "count" },
+		{ "negative.rtguard", mutate("\"count\":2", "\"count\":-2"),
+		  "count" },
+		{ "from.rtguard", mutate("\"from_image\":true",
+		  "\"from_image\":1"), "from_image" },
+		{ "key.rtguard", mutate("\"syscalls\"", "\"sycalls\""),
+		  "sycalls" },
+		{ "image.rtguard", mutate("localhost/app:1", "UPPER CASE"),
+		  "image" },
+	};
+	struct baseline	*before, *after;
+	struct image_info *im;
+	struct rt_error	 err;
+	char		*path, *ref;
+	size_t		 i, n;
+
+	fill_nginx(st);
+	before = load(st, "localhost/nginx:test");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		path = write_file(f, bad[i].name, bad[i].text);
+		ref = (char *)"sentinel";
+		memset(&err, 0, sizeof(err));
+		if (portable_import_file(st, path, &ref, &err) == 0)
+			fail_msg("%s was accepted", bad[i].name);
+		assert_null(ref);
+		if (strncmp(err.msg, path, strlen(path)) != 0 ||
+		    strstr(err.msg, bad[i].why) == NULL)
+			fail_msg("%s: message '%s' lacks '%s' or the file name",
+			    bad[i].name, err.msg, bad[i].why);
+		free(path);
+		free(bad[i].text);
+	}
+	/* A missing file is an error too, not an empty import. */
+	assert_true(portable_import_file(st, "/nonexistent/x.rtguard", NULL,
+	    &err) < 0);
+	assert_non_null(strstr(err.msg, "/nonexistent/x.rtguard"));
+
+	after = load(st, "localhost/nginx:test");
+	assert_baseline_equal(before, after);
+	assert_int_equal(store_image_list(st, &im, &n, &err), 0);
+	assert_int_equal(n, 1);
+	image_info_free(im, n);
+	baseline_free(before);
+	baseline_free(after);
+	store_free(st);
+}
+
+static void
+test_export_pattern_must_select_one_image(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*st = open_db(f, "rt.db");
+	struct rt_error	 err;
+	int64_t		 key, k1;
+	char		*ref;
+	FILE		*null = fopen("/dev/null", "w");
+
+	assert_int_equal(store_image_add(st, "localhost/app:1", NULL, &k1,
+	    &err), 0);
+	assert_int_equal(store_image_add(st, "localhost/app:2", NULL, &key,
+	    &err), 0);
+	assert_true(portable_image_select(st, "app", &key, &ref, &err) < 0);
+	assert_non_null(strstr(err.msg, "localhost/app:1"));
+	assert_non_null(strstr(err.msg, "localhost/app:2"));
+	assert_true(portable_export(st, "app", null, &err) < 0);
+	assert_true(portable_export(st, "redis", null, &err) < 0);
+	assert_int_equal(portable_image_select(st, "localhost/app:1", &key,
+	    &ref, &err), 0);
+	assert_int_equal(key, k1);
+	assert_string_equal(ref, "localhost/app:1");
+	free(ref);
+	assert_int_equal(portable_image_select(st, "app:1", &key, &ref, &err),
+	    0);
+	assert_int_equal(key, k1);
+	free(ref);
+	fclose(null);
+	store_free(st);
+}
+
+static bool
+json_array_has(json_t *a, const char *s)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(a, i, v)
+		if (strcmp(json_string_value(v), s) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_seccomp_profile_allows_learned_and_runtime_syscalls(void **state)
+{
+	char			*learned[] = { "accept4", "epoll_wait", "read",
+	    "no_such_syscall" };
+	struct baseline		 b = { .image_ref = "localhost/nginx:test",
+	    .syscalls = learned, .n_syscalls = 4 };
+	struct rt_error		 err;
+	json_error_t		 jerr;
+	json_t			*root, *names;
+	char			*buf = NULL;
+	size_t			 len = 0, i;
+	FILE			*mem;
+	int			 rc;
+
+	(void)state;
+	mem = open_memstream(&buf, &len);
+	assert_non_null(mem);
+	rc = seccomp_export(&b, mem, &err);
+	assert_int_equal(fclose(mem), 0);
+	assert_int_equal(rc, 1);
+	root = json_loadb(buf, len, 0, &jerr);
+	assert_non_null(root);
+	assert_string_equal(json_string_value(json_object_get(root,
+	    "defaultAction")), "SCMP_ACT_ERRNO");
+	assert_int_equal(json_integer_value(json_object_get(root,
+	    "defaultErrnoRet")), 1);
+	assert_true(json_array_has(json_object_get(root, "architectures"),
+	    "SCMP_ARCH_X86_64"));
+	assert_int_equal(json_array_size(json_object_get(root, "syscalls")), 1);
+	names = json_object_get(json_array_get(json_object_get(root,
+	    "syscalls"), 0), "names");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(json_object_get(root, "syscalls"), 0), "action")),
+	    "SCMP_ACT_ALLOW");
+	assert_true(json_array_has(names, "accept4"));
+	assert_true(json_array_has(names, "epoll_wait"));
+	assert_true(json_array_has(names, "read"));
+	assert_true(json_array_has(names, "execve"));
+	assert_true(json_array_has(names, "exit_group"));
+	assert_false(json_array_has(names, "no_such_syscall"));
+	/* Sorted and unique ("read" is learned and needed by the runtime). */
+	for (i = 1; i < json_array_size(names); i++)
+		assert_true(strcmp(json_string_value(json_array_get(names,
+		    i - 1)), json_string_value(json_array_get(names, i))) < 0);
+	json_decref(root);
+	free(buf);
+}
+
+/* --- the policy file parser ------------------------------------------- */
+
+static void
+test_default_policy_protects_system_dirs(void **state)
+{
+	struct policy		*p = policy_default();
+	const char *const	*dirs = policy_protected(p);
+
+	(void)state;
+	assert_string_equal(dirs[0], "/bin");
+	assert_true(policy_is_protected(p, "/usr/bin/curl"));
+	assert_true(policy_is_protected(p, "/etc"));
+	assert_true(policy_is_protected(p, "/lib64/ld.so"));
+	assert_false(policy_is_protected(p, "/usrlocal/x"));
+	assert_false(policy_is_protected(p, "/tmp/x"));
+	assert_int_equal(policy_mode(p, "localhost/nginx:test"),
+	    POLICY_MODE_PROTECT);
+	assert_int_equal(policy_check_exec(p, "localhost/nginx:test",
+	    "/bin/sh"), POLICY_NONE);
+	policy_free(p);
+}
+
+static void
+test_bad_policy_lines_are_rejected_with_file_and_line(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*where;
+		const char	*why;
+	} bad[] = {
+		{ "mode protect\nfrobnicate /x\n", "t.conf:2:", "unknown keyword" },
+		{ "# c\n\nallow-exec ^/usr/(bin\n", "t.conf:3:", "regular expression" },
+		{ "mode sometimes\n", "t.conf:1:", "unknown mode" },
+		{ "[image nginx]\nprotect /x\n", "t.conf:2:", "global" },
+		{ "protect relative\n", "t.conf:1:", "absolute" },
+		{ "[image nginx\n", "t.conf:1:", "']'" },
+		{ "deny-write\n", "t.conf:1:", "regular expression" },
+	};
+	struct policy	*p;
+	struct rt_error	 err;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = policy_default();
+		memset(&err, 0, sizeof(err));
+		if (policy_parse(p, "t.conf", bad[i].text, strlen(bad[i].text),
+		    &err) == 0)
+			fail_msg("accepted: %s", bad[i].text);
+		if (strncmp(err.msg, bad[i].where, strlen(bad[i].where)) != 0 ||
+		    strstr(err.msg, bad[i].why) == NULL)
+			fail_msg("'%s' lacks '%s' or '%s'", err.msg,
+			    bad[i].where, bad[i].why);
+		policy_free(p);
+	}
+}
+
+static void
+test_policy_per_image_mode_and_deny_beats_allow(void **state)
+{
+	static const char text[] =
+	    "protect /usr /opt/app/   # trailing slash dropped\n"
+	    "mode monitor\n"
+	    "allow-exec ^/usr/bin/curl$\n"
+	    "[image localhost/nginx]\n"
+	    "mode protect\n"
+	    "deny-exec ^/usr/bin/(curl|wget)$\n"
+	    "allow-write ^/etc/nginx/conf\\.d/[^/]+\\.conf$\n"
+	    "[global]\n"
+	    "deny-write ^/usr/lib/.*\\.so$\n";
+	struct policy	*p = policy_default();
+	struct rt_error	 err;
+
+	(void)state;
+	if (policy_parse(p, "t.conf", text, strlen(text), &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(policy_protected(p)[1], "/opt/app");
+	assert_null(policy_protected(p)[2]);
+	assert_false(policy_is_protected(p, "/etc/passwd"));
+	assert_int_equal(policy_mode(p, "localhost/nginx:test"),
+	    POLICY_MODE_PROTECT);
+	assert_int_equal(policy_mode(p, "docker.io/library/redis:7"),
+	    POLICY_MODE_MONITOR);
+	/* curl: allowed globally, denied for nginx; deny wins. */
+	assert_int_equal(policy_check_exec(p, "docker.io/library/redis:7",
+	    "/usr/bin/curl"), POLICY_ALLOW);
+	assert_int_equal(policy_check_exec(p, "localhost/nginx:test",
+	    "/usr/bin/curl"), POLICY_DENY);
+	assert_int_equal(policy_check_exec(p, "localhost/nginx:test",
+	    "/usr/bin/wget"), POLICY_DENY);
+	assert_int_equal(policy_check_exec(p, "localhost/nginx:test",
+	    "/usr/sbin/nginx"), POLICY_NONE);
+	assert_int_equal(policy_check_write(p, "localhost/nginx:test",
+	    "/etc/nginx/conf.d/site.conf"), POLICY_ALLOW);
+	assert_int_equal(policy_check_write(p, "docker.io/library/redis:7",
+	    "/etc/nginx/conf.d/site.conf"), POLICY_NONE);
+	assert_int_equal(policy_check_write(p, "localhost/nginx:test",
+	    "/usr/lib/libx.so"), POLICY_DENY);
+	policy_free(p);
+}
+
+static void
+test_policy_load_dir(void **state)
+{
+	struct fixture	*f = *state;
+	struct policy	*p;
+	struct rt_error	 err;
+	char		*missing = xasprintf("%s/nope", f->dir);
+	char		*path;
+
+	assert_int_equal(policy_load_dir(missing, &p, &err), 0);
+	assert_string_equal(policy_protected(p)[0], "/bin");
+	assert_int_equal(policy_mode(p, "localhost/x:1"), POLICY_MODE_PROTECT);
+	policy_free(p);
+
+	/* Files apply in name order; the last mode line wins. */
+	free(write_file(f, "10-a.conf", "mode monitor\n"));
+	free(write_file(f, "20-b.conf", "mode learn\n"));
+	free(write_file(f, "30-c.txt", "this is not read\n"));
+	assert_int_equal(policy_load_dir(f->dir, &p, &err), 0);
+	assert_int_equal(policy_mode(p, "localhost/x:1"), POLICY_MODE_LEARN);
+	policy_free(p);
+
+	path = write_file(f, "40-bad.conf", "mode learn\nbogus\n");
+	p = (struct policy *)0x1;
+	assert_true(policy_load_dir(f->dir, &p, &err) < 0);
+	assert_null(p);
+	assert_non_null(strstr(err.msg, "40-bad.conf:2:"));
+	free(path);
+	free(missing);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_export_then_import_gives_identical_baseline,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_two_imports_merge_counts_and_syscalls,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bad_files_are_rejected_naming_the_file_and_change_nothing,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_export_pattern_must_select_one_image,
+		    setup, teardown),
+		cmocka_unit_test(
+		    test_seccomp_profile_allows_learned_and_runtime_syscalls),
+		cmocka_unit_test(test_default_policy_protects_system_dirs),
+		cmocka_unit_test(
+		    test_bad_policy_lines_are_rejected_with_file_and_line),
+		cmocka_unit_test(test_policy_per_image_mode_and_deny_beats_allow),
+		cmocka_unit_test_setup_teardown(test_policy_load_dir,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
