@@ -111,7 +111,10 @@ auditrec_string(const char *msg, size_t len, const char *key, size_t *outlen)
 	if ((v = auditrec_field(msg, len, key, &n)) == NULL || n == 0)
 		return NULL;
 	if (v[0] == '"') {
-		if (n < 2 || v[n - 1] != '"' || memchr(v + 1, '"', n - 2))
+		/* A raw NUL inside would make *outlen longer than the
+		 * string xstrndup keeps. */
+		if (n < 2 || v[n - 1] != '"' || memchr(v + 1, '"', n - 2) ||
+		    memchr(v + 1, '\0', n - 2))
 			return NULL;
 		*outlen = n - 2;
 		return xstrndup(v + 1, n - 2);

@@ -69,7 +69,7 @@ struct lcontainer {
 struct pid_slot {
 	pid_t		 pid;
 	int64_t		 expires;
-	struct lcontainer *lc;	/* NULL: host or unknown */
+	char		 id[CONTAINER_ID_LEN + 1];	/* "": host */
 };
 
 struct pending {
@@ -439,7 +439,6 @@ learn_detach(const char *id, void *arg)
 		fan_readable(l->cs[i]->fd, EV_READ, l->cs[i]);
 		store_writer_container(l->writer, id, l->cs[i]->img->ref, NULL,
 		    time_now_ms());
-		memset(l->pids, 0, sizeof(l->pids));	/* drop stale pointers */
 		lcontainer_free(l->cs[i]);
 		l->cs[i] = l->cs[--l->n_cs];
 		return;
@@ -452,26 +451,30 @@ static struct lcontainer *
 container_of_pid(struct learner *l, pid_t pid, int64_t now)
 {
 	struct pid_slot	*s = &l->pids[(unsigned)pid % PID_CACHE];
-	char		 id[CONTAINER_ID_LEN + 1];
 	struct rt_error	 err;
 	size_t		 i;
 
 	if (pid <= 0)
 		return NULL;
-	if (s->pid == pid && s->expires > now)
-		return s->lc;
-	s->pid = pid;
-	s->expires = now + PID_CACHE_TTL_MS;
-	s->lc = NULL;
-	if (cgroup_container_of_pid(pid, id, &err) < 0) {
-		if (err.code == ESRCH)
-			s->pid = 0;	/* gone: do not cache */
-		return NULL;
+	/*
+	 * The cache holds the container id, not the attachment: a container
+	 * attached a moment after its first records is found at once.
+	 */
+	if (s->pid != pid || s->expires <= now) {
+		s->pid = pid;
+		s->expires = now + PID_CACHE_TTL_MS;
+		if (cgroup_container_of_pid(pid, s->id, &err) < 0) {
+			s->id[0] = '\0';
+			if (err.code == ESRCH)
+				s->pid = 0;	/* gone: do not cache */
+		}
 	}
+	if (s->id[0] == '\0')
+		return NULL;
 	for (i = 0; i < l->n_cs; i++)
-		if (strcmp(l->cs[i]->c->id, id) == 0)
-			s->lc = l->cs[i];
-	return s->lc;
+		if (strcmp(l->cs[i]->c->id, s->id) == 0)
+			return l->cs[i];
+	return NULL;
 }
 
 /* --- audit ---------------------------------------------------------------- */
@@ -765,9 +768,13 @@ audit_status(int fd, struct audit_status *out)
 	return -1;
 }
 
-/* Remove rules whose key names a learner pid that no longer runs. */
+/*
+ * Remove rules whose key names a learner pid that no longer runs, and with
+ * mine set, this process's own (the last sweep on exit, whatever the
+ * netlink acknowledgements said).
+ */
 static void
-audit_remove_stale(int fd)
+audit_remove_stale(int fd, bool mine)
 {
 	struct audit_reply	 rep;
 	struct audit_rule_data	*stale[64];
@@ -779,8 +786,14 @@ audit_remove_stale(int fd)
 		return;
 	for (loops = 0; loops < 10000; loops++) {
 		if (audit_get_reply(fd, &rep, GET_REPLY_BLOCKING, 0) <= 0 ||
-		    rep.type == NLMSG_DONE || rep.type == NLMSG_ERROR)
+		    rep.type == NLMSG_DONE)
 			break;
+		/* An acknowledgement (error 0) precedes the list. */
+		if (rep.type == NLMSG_ERROR) {
+			if (rep.error->error != 0)
+				break;
+			continue;
+		}
 		if (rep.type != AUDIT_LIST_RULES || rep.ruledata == NULL)
 			continue;
 		k = memmem(rep.ruledata->buf, rep.ruledata->buflen,
@@ -788,8 +801,8 @@ audit_remove_stale(int fd)
 		if (k == NULL || n == 64)
 			continue;
 		pid = atoi(k + strlen(KEY_PREFIX));
-		if (pid <= 0 || pid == getpid() ||
-		    (kill(pid, 0) == 0 || errno != ESRCH))
+		if (pid <= 0 || (pid == getpid() && !mine) ||
+		    (pid != getpid() && (kill(pid, 0) == 0 || errno != ESRCH)))
 			continue;
 		sz = sizeof(*rep.ruledata) + rep.ruledata->buflen;
 		stale[n] = xmalloc(sz);
@@ -798,8 +811,9 @@ audit_remove_stale(int fd)
 	for (i = 0; i < n; i++) {
 		if (audit_delete_rule_data(fd, stale[i], AUDIT_FILTER_EXIT,
 		    AUDIT_ALWAYS) >= 0)
-			log_warnx("removed an audit rule left by an earlier "
-			    "learner that died");
+			log_warnx("removed an audit rule left by %s",
+			    mine ? "this learner" : "an earlier learner that "
+			    "died");
 		free(stale[i]);
 	}
 }
@@ -852,7 +866,7 @@ audit_start(struct learner *l, struct rt_error *err)
 		    "as its receiver");
 	if (st.backlog_limit < 8192)
 		(void)audit_set_backlog_limit(l->audit_fd, 8192);
-	audit_remove_stale(l->audit_fd);
+	audit_remove_stale(l->audit_fd, false);
 	l->machine = audit_detect_machine();
 	if (l->machine != MACH_86_64)
 		log_warnx("syscall learning covers the native 64-bit table "
@@ -885,6 +899,7 @@ audit_stop(struct learner *l)
 	    ~O_NONBLOCK);
 	rule_delete(l, &l->rule_sc);
 	rule_delete(l, &l->rule_files);
+	audit_remove_stale(l->audit_fd, true);
 	if (l->have_prev) {
 		if (audit_status(l->audit_fd, &st) == 0)
 			l->lost_now = st.lost;

@@ -52,18 +52,21 @@ rt_setup() {
 	mkdir -p "$RT_TMP"
 }
 
-# rt_run NAME IMAGE CMD...: start a detached container; prints its id.
+# rt_run NAME IMAGE CMD...: start a detached container, registered for
+# removal; sets RT_ID. (Not in $(...): the registration would be lost.)
+# fd 9 (the audit lock) is closed so conmon, which outlives us, never
+# holds it.
 rt_run() {
 	local name=$1 image=$2; shift 2
 	local full="rtt-$RT_NAME-$name-$$"
 	_rt_containers+=("$full")
-	podman rm -f -t 0 "$full" >/dev/null 2>&1
-	podman run -d --name "$full" --network host "$image" "$@" ||
+	podman rm -f -t 0 "$full" >/dev/null 2>&1 9>&-
+	RT_ID=$(podman run -d --name "$full" --network host "$image" "$@" 9>&-) ||
 		rt_fail "podman run $image failed"
 }
 rt_cname() { echo "rtt-$RT_NAME-$1-$$"; }
-rt_exec() { local n; n=$(rt_cname "$1"); shift; podman exec "$n" "$@"; }
-rt_stop() { podman rm -f -t 0 "$(rt_cname "$1")" >/dev/null 2>&1; }
+rt_exec() { local n; n=$(rt_cname "$1"); shift; podman exec "$n" "$@" 9>&-; }
+rt_stop() { podman rm -f -t 0 "$(rt_cname "$1")" >/dev/null 2>&1 9>&-; }
 
 # rt_bg OUTFILE CMD...: run CMD in the background (stdout+stderr to
 # OUTFILE), registered for cleanup; sets RT_BG_PID.
@@ -103,3 +106,18 @@ rt_sql() { sqlite3 -readonly "$RT_DB" "$1"; }
 
 # rt_audit_rules_ours: rtguard's audit rules currently loaded (key rtguard*).
 rt_audit_rules_ours() { auditctl -l 2>/dev/null | grep -c 'key=rtguard' || true; }
+
+# rt_audit_lock: only one process can hold the kernel's audit pid; tests
+# and benchmarks that learn take this lock for their whole run.
+rt_audit_lock() {
+	exec 9>/run/rtguard-audit.lock
+	flock -w 600 9 || rt_fail "audit lock busy for 10 minutes"
+}
+
+# rt_learn SECONDS IMAGE [ARGS...]: start a learner in the background
+# (output in $RT_TMP/learn.out); sets RT_LEARN_PID. Waits until attached.
+rt_learn_bg() {
+	local secs=$1 image=$2; shift 2
+	rt_bg "$RT_TMP/learn.out" "$RTGUARD" learn --image "$image" --duration "$secs" --no-progress -v "$@"
+	RT_LEARN_PID=$RT_BG_PID
+}

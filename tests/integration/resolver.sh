@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 rt_setup
 
-id=$(rt_run a "$RT_BUSYBOX" sh -c 'sleep 300 & wait') || exit 1
+rt_run a "$RT_BUSYBOX" sh -c 'sleep 300 & wait'; id=$RT_ID
 pid=$(podman inspect -f '{{.State.Pid}}' "$id")
 child=$(pgrep -P "$pid" sleep) || rt_fail "no sleep child in the container"
 
@@ -45,7 +45,7 @@ rt_assert_not_contains "$RT_TMP/list2.out" "${id:0:12}"
 rt_bg "$RT_TMP/watch.out" "$RTGUARD" containers --watch --image rtguard-busybox2 --duration 60
 watch=$RT_BG_PID
 sleep 1
-id2=$(rt_run b "$RT_BUSYBOX2" sleep 300) || exit 1
+rt_run b "$RT_BUSYBOX2" sleep 300; id2=$RT_ID
 rt_wait_for 10 grep -q "start $id2 $RT_BUSYBOX2" "$RT_TMP/watch.out" ||
 	{ cat "$RT_TMP/watch.out" >&2; rt_fail "the start of $id2 was not seen"; }
 rt_stop b
