@@ -87,7 +87,7 @@ cgroup_parse_container_id(const char *text, size_t len,
 			path = memchr(p, ':', nl - p);
 			if (path != NULL)
 				path = memchr(path + 1, ':', nl - path - 1);
-			if (path == NULL || path[1] != '/')
+			if (path == NULL || path + 1 >= nl || path[1] != '/')
 				return -EINVAL;
 			lines++;
 			rc = line_container_id(path + 1, nl - path - 1, id);

@@ -62,6 +62,13 @@ struct container {
 };
 
 void	container_free(struct container *c);
+/*
+ * A path read from an event descriptor is the path in the opener's mount
+ * namespace: inside the container "/etc/passwd", but from a host process
+ * (runc, podman cp) "<MergedDir>/etc/passwd". Rewrite the latter in place
+ * to the former, so decisions never depend on who opened the file.
+ */
+void	container_path(const struct container *c, char *path);
 
 /* --- Engine API client ------------------------------------------------- */
 

@@ -407,6 +407,7 @@ handle_event(struct enf_container *ec, const struct fanotify_event_metadata *md)
 	if (n < 0)
 		n = 0;
 	path[n] = '\0';
+	container_path(ec->c, path);
 	is_exec = (md->mask & FAN_OPEN_EXEC_PERM) != 0;
 	m = enf->o->monitor ? POLICY_MODE_MONITOR :
 	    policy_mode(enf->policy, ec->img->ref);

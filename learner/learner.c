@@ -277,6 +277,7 @@ fan_readable(evutil_socket_t fd, short what, void *arg)
 			n = readlink(link, path, sizeof(path) - 1);
 			if (n > 0) {
 				path[n] = '\0';
+				container_path(lc->c, path);
 				if (md->mask & FAN_OPEN_EXEC)
 					record_exec(lc->l, lc, md->fd, path);
 				if (md->mask & (FAN_CLOSE_WRITE | FAN_MODIFY))
