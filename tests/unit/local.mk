@@ -36,3 +36,10 @@ tests_unit_test_policy_LDADD = policies/libpolicies.a \
 	$(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) $(SECCOMP_LIBS) \
 	$(SQLITE_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(CRYPTO_LIBS) -lpthread
 TESTS += tests/unit/test_policy
+
+check_PROGRAMS += tests/unit/test_learner
+tests_unit_test_learner_SOURCES = tests/unit/test_learner.c
+tests_unit_test_learner_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_learner_LDADD = learner/liblearner.a enforcer/libenforcer.a \
+	common/libcommon.a $(UNIT_LIBS)
+TESTS += tests/unit/test_learner

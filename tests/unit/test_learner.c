@@ -1,0 +1,477 @@
+/*
+ * test_learner.c: the parsers of kernel text that the learner and the
+ * enforcer read: audit records (learner/auditrec.c) and the
+ * /proc/<tid>/syscall line of a thread blocked in an open
+ * (enforcer/intent.c). Both texts can be shaped by a container process
+ * (file names, comm), so the records below are real ones plus the hostile
+ * and truncated shapes the kernel can hand us.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "enforcer/intent.h"
+#include "learner/auditrec.h"
+
+/* Recorded with auditctl -a exit,always -S sendto on a test machine. */
+static const char syscall_rec[] =
+    "audit(1795618667.327:97111): arch=c000003e syscall=44 success=yes "
+    "exit=1076 a0=9 a1=7ffea25e5fc0 a2=434 a3=0 items=0 ppid=20818 "
+    "pid=20821 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 "
+    "sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"rtguard\" "
+    "exe=\"/tmp/b0/cli/rtguard\" key=(null)";
+
+static const char path_rec[] =
+    "audit(1795618667.331:97112): item=1 name=\"/var/log/x\" inode=262147 "
+    "dev=00:2d mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=DELETE "
+    "cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0";
+
+/* "/tmp/a b.txt": the blank makes the kernel hex-encode it. */
+static const char path_hex_rec[] =
+    "audit(1795618667.331:97113): item=0 name=2F746D702F6120622E747874 "
+    "inode=262148 dev=00:2d mode=0100644 ouid=0 ogid=0 rdev=00:00 "
+    "nametype=CREATE cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0";
+
+static const char cwd_rec[] = "audit(1795618667.331:97112): cwd=\"/\"";
+
+static const char unlink_rec[] =
+    "audit(1795618667.331:97112): arch=c000003e syscall=263 success=yes "
+    "exit=0 a0=ffffff9c a1=55d0c8a1e2a0 a2=0 a3=0 items=2 ppid=1 pid=7 "
+    "auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 "
+    "fsgid=0 tty=(none) ses=4294967295 comm=\"rm\" exe=\"/bin/busybox\" "
+    "key=\"rtguard-learn-1\"";
+
+/* Decode key of msg (all of it) and compare with want; NULL: refused. */
+static void
+assert_string_field(const char *msg, size_t len, const char *key,
+    const char *want, size_t wantlen)
+{
+	char	*got;
+	size_t	 n = 12345;
+
+	got = auditrec_string(msg, len, key, &n);
+	if (want == NULL) {
+		assert_null(got);
+		return;
+	}
+	assert_non_null(got);
+	assert_int_equal(n, wantlen);
+	assert_memory_equal(got, want, wantlen);
+	assert_int_equal(got[n], '\0');
+	free(got);
+}
+
+static uint64_t
+number_of(const char *msg, const char *key, int base)
+{
+	uint64_t	v = 0;
+
+	assert_int_equal(auditrec_number(msg, strlen(msg), key, base, &v), 0);
+	return v;
+}
+
+static void
+assert_no_number(const char *msg, size_t len, const char *key, int base)
+{
+	uint64_t	v = 42;
+
+	assert_int_equal(auditrec_number(msg, len, key, base, &v), -EINVAL);
+	assert_int_equal(v, 42);
+}
+
+/* --- serial ------------------------------------------------------------- */
+
+static void
+test_serial_of_real_records(void **state)
+{
+	uint64_t	s = 0;
+
+	assert_int_equal(auditrec_serial(syscall_rec, strlen(syscall_rec),
+	    &s), 0);
+	assert_int_equal(s, 97111);
+	assert_int_equal(auditrec_serial(cwd_rec, strlen(cwd_rec), &s), 0);
+	assert_int_equal(s, 97112);
+	assert_int_equal(auditrec_serial(path_hex_rec, strlen(path_hex_rec),
+	    &s), 0);
+	assert_int_equal(s, 97113);
+}
+
+static void
+test_serial_rejects_malformed_headers(void **state)
+{
+	static const char *bad[] = {
+		"",
+		"audit(",
+		"audit(1795618667.327)",		/* no ':' */
+		"audit(1795618667.327:): x=1",		/* no digits */
+		"audit(1795618667.327:97111",		/* no ')' */
+		"audit(1795618667.327:97111 x=1",
+		"audit(1795618667.327:97x11): x=1",
+		"audit(1795618667.327:-5): x=1",
+		"audit(1795618667.327: 5): x=1",
+		"type=SYSCALL msg=audit(1795618667.327:97111): x=1",
+		"AUDIT(1795618667.327:97111): x=1",
+		NULL
+	};
+	uint64_t	 s = 7;
+	size_t		 i;
+
+	for (i = 0; bad[i] != NULL; i++)
+		assert_int_equal(auditrec_serial(bad[i], strlen(bad[i]), &s),
+		    -EINVAL);
+	assert_int_equal(s, 7);
+}
+
+static void
+test_serial_overflow_is_refused(void **state)
+{
+	static const char max19[] = "audit(1.2:9999999999999999999): x=1";
+	static const char over[] = "audit(1.2:18446744073709551616): x=1";
+	static const char huge[] =
+	    "audit(1.2:999999999999999999999999999999999999): x=1";
+	uint64_t	 s = 0;
+
+	assert_int_equal(auditrec_serial(max19, strlen(max19), &s), 0);
+	assert_true(s == 9999999999999999999ULL);
+	assert_int_equal(auditrec_serial(over, strlen(over), &s), -EINVAL);
+	assert_int_equal(auditrec_serial(huge, strlen(huge), &s), -EINVAL);
+}
+
+static void
+test_serial_stays_within_len(void **state)
+{
+	static const char msg[] = "audit(1795618667.327:97111): x=1";
+	uint64_t	 s = 0;
+
+	/* Cut inside the serial, and just before ')'. */
+	assert_int_equal(auditrec_serial(msg, 24, &s), -EINVAL);
+	assert_int_equal(auditrec_serial(msg, 26, &s), -EINVAL);
+	assert_int_equal(auditrec_serial(msg, 27, &s), 0);
+	assert_int_equal(s, 97111);
+	assert_int_equal(auditrec_serial(msg, 7, &s), -EINVAL);
+}
+
+/* --- numbers ------------------------------------------------------------ */
+
+static void
+test_numbers_of_syscall_record(void **state)
+{
+	assert_int_equal(number_of(syscall_rec, "arch", 16), 0xc000003e);
+	assert_int_equal(number_of(syscall_rec, "syscall", 10), 44);
+	assert_int_equal(number_of(syscall_rec, "exit", 10), 1076);
+	assert_true(number_of(syscall_rec, "a1", 16) == 0x7ffea25e5fc0ULL);
+	assert_int_equal(number_of(syscall_rec, "auid", 10), 4294967295U);
+	assert_int_equal(number_of(syscall_rec, "ses", 10), 4294967295U);
+}
+
+static void
+test_pid_is_not_ppid_and_uid_is_not_auid(void **state)
+{
+	assert_int_equal(number_of(syscall_rec, "pid", 10), 20821);
+	assert_int_equal(number_of(syscall_rec, "ppid", 10), 20818);
+	assert_int_equal(number_of(syscall_rec, "uid", 10), 0);
+	assert_int_equal(number_of(unlink_rec, "pid", 10), 7);
+	assert_int_equal(number_of(unlink_rec, "ppid", 10), 1);
+}
+
+static void
+test_numbers_refuse_words_and_overflow(void **state)
+{
+	static const char big[] = "audit(1.2:3): a0=18446744073709551616 "
+	    "a1=ffffffffffffffff a2=10000000000000000 a3=";
+	size_t	 len = strlen(syscall_rec);
+
+	assert_no_number(syscall_rec, len, "success", 10);	/* yes */
+	assert_no_number(syscall_rec, len, "tty", 10);		/* (none) */
+	assert_no_number(syscall_rec, len, "a1", 10);		/* hex */
+	assert_no_number(syscall_rec, len, "comm", 10);
+	assert_no_number(syscall_rec, len, "nosuchkey", 10);
+	assert_no_number(big, strlen(big), "a0", 10);
+	assert_true(number_of(big, "a1", 16) == UINT64_MAX);
+	assert_no_number(big, strlen(big), "a2", 16);
+	assert_no_number(big, strlen(big), "a3", 10);		/* empty */
+}
+
+/* --- strings ------------------------------------------------------------ */
+
+static void
+test_quoted_strings_of_real_records(void **state)
+{
+	assert_string_field(syscall_rec, strlen(syscall_rec), "comm",
+	    "rtguard", 7);
+	assert_string_field(syscall_rec, strlen(syscall_rec), "exe",
+	    "/tmp/b0/cli/rtguard", 19);
+	assert_string_field(path_rec, strlen(path_rec), "name",
+	    "/var/log/x", 10);
+	assert_string_field(cwd_rec, strlen(cwd_rec), "cwd", "/", 1);
+	assert_string_field(unlink_rec, strlen(unlink_rec), "key",
+	    "rtguard-learn-1", 15);
+}
+
+static void
+test_hex_strings_decode_to_bytes(void **state)
+{
+	static const char lower[] = "audit(1.2:3): name=2f746d702f6120622e747874";
+	static const char ctl[] = "audit(1.2:3): name=2F746D702F0A1BFF";
+
+	assert_string_field(path_hex_rec, strlen(path_hex_rec), "name",
+	    "/tmp/a b.txt", 12);
+	assert_string_field(lower, strlen(lower), "name", "/tmp/a b.txt", 12);
+	assert_string_field(ctl, strlen(ctl), "name", "/tmp/\n\x1b\xff", 8);
+}
+
+static void
+test_null_and_bare_words_are_not_strings(void **state)
+{
+	static const char nulls[] =
+	    "audit(1.2:3): item=0 name=(null) inode=5 key=(null)";
+	const char	*v;
+	size_t		 n = 0;
+
+	assert_string_field(nulls, strlen(nulls), "name", NULL, 0);
+	assert_string_field(nulls, strlen(nulls), "key", NULL, 0);
+	assert_string_field(syscall_rec, strlen(syscall_rec), "key", NULL, 0);
+	assert_string_field(syscall_rec, strlen(syscall_rec), "tty", NULL, 0);
+	/* nametype is a bare word: only the raw field gives it. */
+	assert_string_field(path_rec, strlen(path_rec), "nametype", NULL, 0);
+	v = auditrec_field(path_rec, strlen(path_rec), "nametype", &n);
+	assert_non_null(v);
+	assert_int_equal(n, 6);
+	assert_memory_equal(v, "DELETE", 6);
+}
+
+static void
+test_name_is_not_nametype(void **state)
+{
+	static const char swapped[] =
+	    "audit(1.2:3): item=0 nametype=CREATE name=\"/etc/shadow\"";
+
+	assert_string_field(swapped, strlen(swapped), "name", "/etc/shadow",
+	    11);
+	assert_string_field(path_hex_rec, strlen(path_hex_rec), "nametype",
+	    NULL, 0);
+}
+
+static void
+test_malformed_hex_is_refused(void **state)
+{
+	static const char *bad[] = {
+		"audit(1.2:3): name=2F746D7",		/* odd length */
+		"audit(1.2:3): name=2F00612F",		/* embedded NUL */
+		"audit(1.2:3): name=00",
+		"audit(1.2:3): name=2F7G",		/* not hex */
+		"audit(1.2:3): name=0x2F",
+		NULL
+	};
+	size_t	i;
+
+	for (i = 0; bad[i] != NULL; i++)
+		assert_string_field(bad[i], strlen(bad[i]), "name", NULL, 0);
+}
+
+static void
+test_malformed_quotes_are_refused(void **state)
+{
+	static const char *bad[] = {
+		"audit(1.2:3): name=\"",
+		"audit(1.2:3): name=\"/tmp/x",
+		"audit(1.2:3): name=\"/tmp/\"x\"",
+		"audit(1.2:3): name=/tmp/x\"",
+		NULL
+	};
+	static const char nul[] = "audit(1.2:3): name=\"/a\0b\" inode=1";
+	static const char empty[] = "audit(1.2:3): name=\"\"";
+	size_t	i;
+
+	for (i = 0; bad[i] != NULL; i++)
+		assert_string_field(bad[i], strlen(bad[i]), "name", NULL, 0);
+	/* A raw NUL inside quotes would make the length lie. */
+	assert_string_field(nul, sizeof(nul) - 1, "name", NULL, 0);
+	assert_string_field(empty, strlen(empty), "name", "", 0);
+}
+
+static void
+test_truncated_records_stay_within_len(void **state)
+{
+	const char	*cut;
+	uint64_t	 v = 0;
+	size_t		 len;
+
+	/* Cut inside "pid=20821": only "pid=208" is visible. */
+	cut = strstr(syscall_rec, " pid=");
+	len = cut - syscall_rec + 8;
+	assert_int_equal(auditrec_number(syscall_rec, len, "pid", 10, &v), 0);
+	assert_int_equal(v, 208);
+	/* Cut right after "pid=": an empty value. */
+	assert_no_number(syscall_rec, cut - syscall_rec + 5, "pid", 10);
+	/* Cut inside the key: no field at all. */
+	assert_no_number(syscall_rec, cut - syscall_rec + 3, "pid", 10);
+	/* Cut inside a quoted string: unterminated, refused. */
+	cut = strstr(syscall_rec, "exe=\"");
+	assert_string_field(syscall_rec, cut - syscall_rec + 10, "exe", NULL,
+	    0);
+	/* Cut inside a hex string: odd length, refused. */
+	cut = strstr(path_hex_rec, "name=");
+	assert_string_field(path_hex_rec, cut - path_hex_rec + 10, "name",
+	    NULL, 0);
+	assert_string_field(path_hex_rec, cut - path_hex_rec + 9, "name",
+	    "/t", 2);
+}
+
+static void
+test_trailing_newline_and_padding_are_not_value(void **state)
+{
+	static const char msg[] = "audit(1.2:3): cwd=\"/root\"\n\0\0";
+	uint64_t	 v = 0;
+
+	assert_string_field(msg, sizeof(msg) - 1, "cwd", "/root", 5);
+	assert_int_equal(auditrec_number("audit(1.2:3): pid=9\n", 20, "pid",
+	    10, &v), 0);
+	assert_int_equal(v, 9);
+}
+
+static void
+test_empty_message_has_nothing(void **state)
+{
+	static const char header[] = "audit(1795618667.327:97111): ";
+	uint64_t	 v = 0;
+	size_t		 n = 0;
+
+	assert_int_equal(auditrec_serial("", 0, &v), -EINVAL);
+	assert_null(auditrec_field("", 0, "pid", &n));
+	assert_no_number("", 0, "pid", 10);
+	assert_string_field("", 0, "name", NULL, 0);
+	/* A header without fields. */
+	assert_int_equal(auditrec_serial(header, strlen(header), &v), 0);
+	assert_null(auditrec_field(header, strlen(header), "pid", &n));
+	assert_null(auditrec_field(header, strlen(header), "", &n));
+}
+
+/* --- intent ------------------------------------------------------------- */
+
+static enum open_intent
+intent_of(const char *text)
+{
+	return intent_parse(text, strlen(text));
+}
+
+static void
+test_openat_write_create_truncate_is_write(void **state)
+{
+	/* O_WRONLY|O_CREAT|O_TRUNC, as "> file" in a shell */
+	assert_int_equal(intent_of("257 0xffffff9c 0x7ffd1234 0x241 0x1b6 0x0 "
+	    "0x0 0x7ffd 0x7f"), INTENT_WRITE);
+	assert_int_equal(intent_of("257 0xffffff9c 0x7ffd1234 0x2 0x0 0x0 0x0 "
+	    "0x7ffd 0x7f"), INTENT_WRITE);			/* O_RDWR */
+	assert_int_equal(intent_of("257 0xffffff9c 0x7ffd1234 0x401 0x0 0x0 "
+	    "0x0 0x7ffd 0x7f"), INTENT_WRITE);		/* O_WRONLY|O_APPEND */
+	/* O_RDONLY with O_TRUNC or O_CREAT still changes the file. */
+	assert_int_equal(intent_of("257 0xffffff9c 0x7ffd1234 0x200 0x0 0x0 "
+	    "0x0 0x7ffd 0x7f"), INTENT_WRITE);
+	assert_int_equal(intent_of("257 0xffffff9c 0x7ffd1234 0x40 0x1a4 0x0 "
+	    "0x0 0x7ffd 0x7f"), INTENT_WRITE);
+}
+
+static void
+test_openat_read_only_is_read(void **state)
+{
+	assert_int_equal(intent_of("257 0xffffff9c 0x7ffd1234 0x0 0x0 0x0 0x0 "
+	    "0x7ffd 0x7f"), INTENT_READ);
+	assert_int_equal(intent_of("257 0xffffff9c 0x7ffd1234 0x80000 0x0 0x0 "
+	    "0x0 0x7ffd 0x7f"), INTENT_READ);		/* O_CLOEXEC */
+	assert_int_equal(intent_of("257 0x3 0x55d0c8a1 0x90800 0x0 0x0 0x0 "
+	    "0x7ffd 0x7f"), INTENT_READ);	/* O_DIRECTORY|O_NONBLOCK|.. */
+}
+
+static void
+test_open_and_creat_read_their_own_arguments(void **state)
+{
+	/* open(2): flags are the second argument, not the third. */
+	assert_int_equal(intent_of("2 0x7ffd1234 0x241 0x1b6 0x0 0x0 0x0 "
+	    "0x7ffd 0x7f"), INTENT_WRITE);
+	assert_int_equal(intent_of("2 0x7ffd1234 0x0 0x241 0x0 0x0 0x0 "
+	    "0x7ffd 0x7f"), INTENT_READ);
+	/* creat(2) always writes. */
+	assert_int_equal(intent_of("85 0x7ffd1234 0x1a4 0x0 0x0 0x0 0x0 "
+	    "0x7ffd 0x7f"), INTENT_WRITE);
+}
+
+static void
+test_unreadable_syscall_text_is_unknown(void **state)
+{
+	static const char *unknown[] = {
+		/* openat2 keeps its flags in user memory */
+		"437 0xffffff9c 0x7ffd1234 0x7ffd2000 0x18 0x0 0x0 0x7ffd 0x7f",
+		"running",
+		"-1 0x7ffd1234 0x7f12345678",
+		"257",
+		"257 ",
+		"257 0xffffff9c 0x7ffd1234",		/* flags missing */
+		"257 zz 0x7ffd1234 0x241 0x1b6",
+		"257x 0xffffff9c 0x7ffd1234 0x241 0x1b6",
+		"hello world",
+		"0 0x3 0x7ffd1234 0x241 0x0 0x0 0x0 0x7ffd 0x7f",	/* read */
+		NULL
+	};
+	char	long_text[400];
+	size_t	i;
+
+	for (i = 0; unknown[i] != NULL; i++)
+		assert_int_equal(intent_of(unknown[i]), INTENT_UNKNOWN);
+	assert_int_equal(intent_parse("", 0), INTENT_UNKNOWN);
+	assert_int_equal(intent_parse(NULL, 0), INTENT_UNKNOWN);
+	memset(long_text, ' ', sizeof(long_text));
+	memcpy(long_text, "257 0x1 0x2 0x0 0x0", 19);
+	assert_int_equal(intent_parse(long_text, sizeof(long_text)),
+	    INTENT_UNKNOWN);
+}
+
+static void
+test_intent_stays_within_len(void **state)
+{
+	static const char text[] =
+	    "257 0xffffff9c 0x7ffd1234 0x241 0x1b6 0x0";
+	size_t		 fourth = strstr(text, " 0x1b6") - text;
+
+	/* Cut inside the fourth argument: the flags are all there. */
+	assert_int_equal(intent_parse(text, fourth + 4), INTENT_WRITE);
+	/* Cut before it: too few arguments. */
+	assert_int_equal(intent_parse(text, fourth), INTENT_UNKNOWN);
+	/* Cut inside the flags, "0x2" of "0x241": still too few. */
+	assert_int_equal(intent_parse(text, fourth - 2), INTENT_UNKNOWN);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_serial_of_real_records),
+		cmocka_unit_test(test_serial_rejects_malformed_headers),
+		cmocka_unit_test(test_serial_overflow_is_refused),
+		cmocka_unit_test(test_serial_stays_within_len),
+		cmocka_unit_test(test_numbers_of_syscall_record),
+		cmocka_unit_test(test_pid_is_not_ppid_and_uid_is_not_auid),
+		cmocka_unit_test(test_numbers_refuse_words_and_overflow),
+		cmocka_unit_test(test_quoted_strings_of_real_records),
+		cmocka_unit_test(test_hex_strings_decode_to_bytes),
+		cmocka_unit_test(test_null_and_bare_words_are_not_strings),
+		cmocka_unit_test(test_name_is_not_nametype),
+		cmocka_unit_test(test_malformed_hex_is_refused),
+		cmocka_unit_test(test_malformed_quotes_are_refused),
+		cmocka_unit_test(test_truncated_records_stay_within_len),
+		cmocka_unit_test(test_trailing_newline_and_padding_are_not_value),
+		cmocka_unit_test(test_empty_message_has_nothing),
+		cmocka_unit_test(test_openat_write_create_truncate_is_write),
+		cmocka_unit_test(test_openat_read_only_is_read),
+		cmocka_unit_test(test_open_and_creat_read_their_own_arguments),
+		cmocka_unit_test(test_unreadable_syscall_text_is_unknown),
+		cmocka_unit_test(test_intent_stays_within_len),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
