@@ -18,18 +18,27 @@
 #include "common/xmalloc.h"
 #include "policies/seccomp.h"
 
+/*
+ * What runc (a Go program) still does after it installs the profile and
+ * before it execs the container's process: close the inherited fds (it
+ * checks /proc/self/fd with fstatfs and walks it with getdents64), finish
+ * its Go runtime work (epoll, futex, signals, threads), and exec.
+ */
 static const char *const runtime_syscalls[] = {
 	"access", "arch_prctl", "brk", "capget", "capset", "chdir", "clone",
-	"clone3", "close", "close_range", "dup3", "epoll_pwait", "execve",
+	"clone3", "close", "close_range", "dup", "dup2", "dup3",
+	"epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_wait", "execve",
 	"execveat", "exit", "exit_group", "faccessat2", "fchdir", "fcntl",
-	"fstat", "futex", "getcwd", "getegid", "geteuid", "getgid", "getpid",
-	"getppid", "getrandom", "gettid", "getuid", "ioctl", "madvise", "mmap",
-	"mprotect", "mremap", "munmap", "nanosleep", "newfstatat", "openat",
-	"prctl", "pread64", "prlimit64", "read", "readlinkat", "rseq",
-	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sched_yield",
-	"set_robust_list", "set_tid_address", "setgid", "setgroups",
-	"setresgid", "setresuid", "setuid", "sigaltstack", "statx", "tgkill",
-	"uname", "wait4", "write",
+	"fstat", "fstatfs", "futex", "getcwd", "getdents64", "getegid",
+	"geteuid", "getgid", "getpid", "getppid", "getrandom", "gettid",
+	"getuid", "ioctl", "kill", "lseek", "madvise", "mmap", "mprotect",
+	"mremap", "munmap", "nanosleep", "newfstatat", "openat", "pipe2",
+	"poll", "ppoll", "prctl", "pread64", "prlimit64", "pselect6", "read",
+	"readlinkat", "rseq", "rt_sigaction", "rt_sigprocmask",
+	"rt_sigreturn", "sched_getaffinity", "sched_yield", "set_robust_list",
+	"set_tid_address", "setgid", "setgroups", "setresgid", "setresuid",
+	"setsid", "setuid", "sigaltstack", "statfs", "statx", "tgkill",
+	"uname", "wait4", "waitid", "write",
 };
 
 static const char *const architectures[] = {

@@ -52,7 +52,7 @@ rt_setup() {
 	mkdir -p "$RT_TMP"
 }
 
-# rt_run NAME IMAGE CMD...: start a detached container, registered for
+# [RT_RUN_OPTS=...] rt_run NAME IMAGE CMD...: start a detached container, registered for
 # removal; sets RT_ID. (Not in $(...): the registration would be lost.)
 # fd 9 (the audit lock) is closed so conmon, which outlives us, never
 # holds it.
@@ -61,7 +61,8 @@ rt_run() {
 	local full="rtt-$RT_NAME-$name-$$"
 	_rt_containers+=("$full")
 	podman rm -f -t 0 "$full" >/dev/null 2>&1 9>&-
-	RT_ID=$(podman run -d --name "$full" --network host "$image" "$@" 9>&-) ||
+	# shellcheck disable=SC2086 # RT_RUN_OPTS: extra podman run options
+	RT_ID=$(podman run -d --name "$full" --network host ${RT_RUN_OPTS:-} "$image" "$@" 9>&-) ||
 		rt_fail "podman run $image failed"
 }
 rt_cname() { echo "rtt-$RT_NAME-$1-$$"; }

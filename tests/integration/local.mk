@@ -10,6 +10,7 @@ EXTRA_DIST += tests/integration/lib.sh
 INTEGRATION_TESTS = \
 	tests/integration/resolver.sh \
 	tests/integration/learn.sh \
-	tests/integration/enforce.sh
+	tests/integration/enforce.sh \
+	tests/integration/policy.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
