@@ -11,6 +11,7 @@ INTEGRATION_TESTS = \
 	tests/integration/resolver.sh \
 	tests/integration/learn.sh \
 	tests/integration/enforce.sh \
-	tests/integration/policy.sh
+	tests/integration/policy.sh \
+	tests/integration/reliability.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
