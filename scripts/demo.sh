@@ -25,25 +25,36 @@ podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-step "start nginx (localhost/rtguard-nginx:test) on port 8080"
+step "learn: start rtguard, then nginx (localhost/rtguard-nginx:test, port 8080)"
+# Learning starts first: the kernel only audits the syscalls of processes
+# started after audit was enabled.
+"$rtguard" learn --image rtguard-nginx --reset --duration 20s &
+learn=$!
+sleep 2
 podman run -d --name "$name" --network host localhost/rtguard-nginx:test >/dev/null
 for _ in $(seq 50); do curl -sf -o /dev/null localhost:8080 && break; sleep 0.2; done
-
-step "learn its baseline for 15 s while it serves traffic"
-( for _ in $(seq 150); do curl -s -o /dev/null localhost:8080; sleep 0.1; done ) &
+echo "serving traffic while rtguard learns (20 s) ..."
+( for _ in $(seq 120); do curl -s -o /dev/null localhost:8080; sleep 0.1; done ) &
 bg=$!
-"$rtguard" learn --image rtguard-nginx --reset --duration 15s
+podman exec "$name" sh -c 'nginx -t 2>/dev/null; ls /etc/nginx >/dev/null'
 wait "$bg" || true; bg=
+wait "$learn"
 
-step "enforce it: traffic still works, drift is denied"
-"$rtguard" enforce --image rtguard-nginx --duration 12s --alerts /dev/stderr &
+step "an attacker drops a binary (done before enforcement, so it succeeds)"
+podman exec "$name" sh -c 'cp /usr/bin/ls /tmp/x'
+echo '$ podman exec nginx cp /usr/bin/ls /tmp/x'
+
+step "enforce the baseline: traffic still works, drift and protected writes are denied"
+"$rtguard" enforce --image rtguard-nginx --duration 10s &
 enf=$!
-sleep 3
+sleep 2
 curl -s -o /dev/null -w 'GET / -> HTTP %{http_code}\n' localhost:8080
-echo '$ podman exec nginx sh -c "cp /usr/sbin/nginx /tmp/x && /tmp/x -v"   # a dropped binary'
-podman exec "$name" sh -c 'cp /usr/sbin/nginx /tmp/x && /tmp/x -v' || echo "   -> denied (exit $?)"
-echo '$ podman exec nginx sh -c "echo evil >> /etc/passwd"                 # a protected write'
+echo '$ podman exec nginx /tmp/x /                                       # the dropped binary'
+podman exec "$name" /tmp/x / || echo "   -> denied (exit $?)"
+echo '$ podman exec nginx sh -c "echo evil >> /etc/passwd"             # a protected write'
 podman exec "$name" sh -c 'echo evil >> /etc/passwd' || echo "   -> denied (exit $?)"
+echo '$ podman exec nginx sh -c "ls /etc/nginx"                         # learned: allowed'
+podman exec "$name" sh -c 'ls /etc/nginx' >/dev/null && echo "   -> allowed"
 wait "$enf" || true
 
 step "report"
