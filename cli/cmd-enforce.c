@@ -12,7 +12,7 @@
 #include "enforcer/enforcer.h"
 
 enum { OPT_IMAGE = 'i', OPT_DURATION = 'd', OPT_MONITOR = 'm',
-	OPT_POLICY_DIR = 0x2001, OPT_ALERTS };
+	OPT_POLICY_DIR = 0x2001, OPT_ALERTS, OPT_LOCK_DIRS };
 
 static const struct option enforce_options[] = {
 	{ "image",	required_argument, NULL, OPT_IMAGE },
@@ -20,6 +20,7 @@ static const struct option enforce_options[] = {
 	{ "monitor",	no_argument,	   NULL, OPT_MONITOR },
 	{ "policy-dir",	required_argument, NULL, OPT_POLICY_DIR },
 	{ "alerts",	required_argument, NULL, OPT_ALERTS },
+	{ "lock-dirs",	no_argument,	   NULL, OPT_LOCK_DIRS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -37,6 +38,9 @@ enforce_option(int opt, const char *optarg, void *arg, struct rt_error *err)
 	case OPT_DURATION:
 		if (duration_parse(optarg, &o->duration_s, err) < 0)
 			return cmd_usage_error(err, "--duration: %s", err->msg);
+		return 0;
+	case OPT_LOCK_DIRS:
+		o->lock_dirs = true;
 		return 0;
 	case OPT_MONITOR:
 		o->monitor = true;
@@ -78,7 +82,7 @@ cmd_enforce_exec(const struct cmd_entry *self, struct cmd_globals *g,
 
 const struct cmd_entry cmd_enforce_entry = {
 	.name = "enforce",
-	.args = "[--image REF]... [--monitor] [--duration SECS]",
+	.args = "[--image REF]... [--monitor] [--lock-dirs] [--duration SECS]",
 	.summary = "deny drift, unlearned execs and protected writes",
 	.help =
 "Enforce the learned baselines on every running container whose image has\n"
@@ -99,10 +103,16 @@ const struct cmd_entry cmd_enforce_entry = {
 "  -d, --duration SECS    stop after this long (default: until SIGTERM)\n"
 "      --policy-dir DIR   policy files (default " RTGUARD_POLICY_DIR ")\n"
 "      --alerts FILE      append alert lines to FILE instead of stderr\n"
+"      --lock-dirs        also make the protected directories read-only\n"
+"                         inside each protected container (learned write\n"
+"                         paths stay writable), which stops unlink, rename,\n"
+"                         chmod and truncate(2) too; such writes then fail\n"
+"                         with EROFS and are not recorded one by one\n"
 "\n"
 "Examples:\n"
 "  rtguard enforce --image nginx --monitor     # see what would be denied\n"
-"  rtguard enforce                             # protect every baseline",
+"  rtguard enforce                             # protect every baseline\n"
+"  rtguard enforce --lock-dirs                 # and lock /usr, /etc, ...",
 	.needs_root = true,
 	.options = enforce_options,
 	.optstring = "i:d:m",

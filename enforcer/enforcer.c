@@ -37,6 +37,7 @@
 #include "container/container.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/intent.h"
+#include "enforcer/lockdirs.h"
 #include "policies/policy.h"
 #include "store/store.h"
 
@@ -69,6 +70,7 @@ struct enf_container {
 	int			 fd;
 	struct event		*ev;
 	uint64_t		 allowed, denied, alerted;
+	bool			 locked;	/* read-only dirs applied */
 };
 
 struct enforcer {
@@ -485,6 +487,35 @@ image_of(struct enforcer *enf, const char *ref)
 	return NULL;
 }
 
+/* Make the protected directories read-only inside ec's container. */
+static void
+lock_container(struct enf_container *ec, bool lock)
+{
+	const struct baseline	*b = ec->img->b;
+	struct rt_error		 err;
+	char			**rw;
+	size_t			 i;
+	int			 n;
+
+	rw = xcalloc(b->n_writes + 1, sizeof(*rw));
+	for (i = 0; i < b->n_writes; i++)
+		rw[i] = b->writes[i].path;
+	if (lockdirs_apply(ec->c->init_pid, policy_protected(ec->enf->policy),
+	    rw, b->n_writes, lock, &n, &err) < 0)
+		log_warnx("container %.12s: %s%s", ec->c->id, err.msg,
+		    err.code == EXDEV ? " (its root mount is shared with the "
+		    "host; not locked)" : "");
+	else if (lock) {
+		ec->locked = true;
+		log_info("container %.12s: %d protected directories read-only "
+		    "(%zu learned write paths kept writable)", ec->c->id, n,
+		    b->n_writes);
+	} else
+		log_info("container %.12s: protected directories writable "
+		    "again", ec->c->id);
+	free(rw);
+}
+
 static bool
 enf_select(const struct container *c, void *arg)
 {
@@ -548,6 +579,9 @@ enf_attach(struct container *c, void *arg)
 	event_add(ec->ev, NULL);
 	enf->cs = xreallocarray(enf->cs, enf->n_cs + 1, sizeof(*enf->cs));
 	enf->cs[enf->n_cs++] = ec;
+	if (enf->o->lock_dirs && !enf->o->monitor &&
+	    policy_mode(enf->policy, c->image_ref) == POLICY_MODE_PROTECT)
+		lock_container(ec, true);
 	log_info("enforcing container %.12s (%s, %s)", c->id, c->image_ref,
 	    enf->o->monitor ? "monitor" :
 	    policy_mode_name(policy_mode(enf->policy, c->image_ref)));
@@ -845,8 +879,11 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 		tracker_free(tracker);
 	}
 	/* Unmark everything: closing each group lets pending events through. */
-	for (i = 0; i < enf->n_cs; i++)
+	for (i = 0; i < enf->n_cs; i++) {
+		if (enf->cs[i]->locked)
+			lock_container(enf->cs[i], false);
 		enf_container_free(enf->cs[i]);
+	}
 	free(enf->cs);
 	snprintf(v, sizeof(v), "stopped %lld", (long long)time_now_ms());
 	store_writer_meta(enf->writer, "enforce.state", v);

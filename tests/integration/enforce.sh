@@ -25,6 +25,8 @@ rt_learn_bg 8 rtguard-nginx
 sleep 2
 workload || rt_fail "the workload failed during learning"
 rt_exec web cat /etc/os-release >/dev/null	# learned, then modified below
+# Learned too: rm, chmod, and one write under /etc (kept writable).
+rt_exec web sh -c 'rm -f /tmp/none; chmod 600 /tmp/work.txt; echo x > /etc/nginx/learned.conf'
 rt_wait_exit "$RT_LEARN_PID" 20 || { cat "$RT_TMP/learn.out" >&2; rt_fail "learn failed"; }
 
 # Drift prepared before enforcement starts (cp and chmod run unenforced).
@@ -106,6 +108,21 @@ for p in /tmp/ls2 /usr/bin/cat /tmp/evil.sh /usr/bin/id /usr/bin/x /etc/passwd; 
 done
 jq -se 'all(.[]; .decision != "denied")' "$alerts" >/dev/null || rt_fail "monitor mode denied something"
 [ "$(rt_sql "SELECT count(*) FROM events WHERE action = 1")" -ge 6 ] || rt_fail "monitor events not recorded"
+
+# --- protect --lock-dirs: unlink, chmod and O_CREAT stopped by the kernel ---
+start_enforce lock --lock-dirs
+rt_wait_for 5 grep -q "protected directories read-only" "$RT_TMP/enforce-lock.out" ||
+	{ cat "$RT_TMP/enforce-lock.out" >&2; rt_fail "--lock-dirs did not lock"; }
+workload || rt_fail "the learned workload failed with --lock-dirs"
+for cmd in 'rm /usr/bin/id' 'chmod 777 /etc/passwd' ': > /etc/newfile'; do
+	out=$(rt_exec web sh -c "$cmd" 2>&1) && rt_fail "'$cmd' worked with --lock-dirs"
+	case "$out" in *"Read-only file system"*) ;; *) rt_fail "'$cmd' failed without EROFS: $out" ;; esac
+done
+rt_exec web sh -c 'echo y > /etc/nginx/learned.conf' || rt_fail "a learned write under /etc was blocked by --lock-dirs"
+stop_enforce lock
+rt_exec web sh -c '! grep -q " /usr \| /etc " /proc/self/mountinfo' || rt_fail "read-only mounts left after stop"
+rt_exec web sh -c '[ ! -e /etc/newfile ] && [ -e /usr/bin/id ]' || rt_fail "--lock-dirs let a change through"
+rt_exec web sh -c 'chmod 644 /etc/passwd' || rt_fail "protected dirs not writable again after stop"
 
 # The report shows the denials and alerts.
 "$RTGUARD" report --image rtguard-nginx >"$RT_TMP/report.txt" || rt_fail "report failed"
