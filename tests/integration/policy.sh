@@ -16,7 +16,8 @@ rt_learn_bg 6 rtguard-busybox
 rt_wait_exit "$RT_LEARN_PID" 20 || { cat "$RT_TMP/learn.out" >&2; rt_fail "learn failed"; }
 
 # --- export / import ------------------------------------------------------
-"$RTGUARD" policy export --image rtguard-busybox -o "$RT_TMP/bb.rtguard" || rt_fail "export failed"
+"$RTGUARD" policy export --image rtguard-busybox -o "$RT_TMP/bb.rtguard" ||
+	{ cat "$RT_TMP/learn.out" >&2; rt_fail "export failed"; }
 [ "$(stat -c %a "$RT_TMP/bb.rtguard")" = 600 ] || rt_fail "exported file is not mode 0600"
 dump() { RTGUARD_DB=$1 "$RTGUARD" report --json | jq -S '.images | map({image, executables: [.executables[] | {path, sha256, count}], syscalls, writes})'; }
 dump "$RT_DB" >"$RT_TMP/orig.json"
