@@ -1018,6 +1018,7 @@ learner_run(const struct learn_options *o, struct rt_error *err)
 	struct timeval			 tv = { 1, 0 };
 	struct rt_error			 e2;
 	int64_t				 end_ms, lost;
+	uint64_t			 shed = 0;
 	size_t				 i;
 	int				 rc;
 	char				*check;
@@ -1097,6 +1098,7 @@ out_loop:
 	{
 		struct store	*back = NULL;
 
+		shed = store_writer_dropped(l->writer);
 		if (store_writer_stop(l->writer, &back, &e2) < 0 && rc == 0)
 			rc = rt_error_set(err, e2.code, "saving the baseline: "
 			    "%s", e2.msg);
@@ -1114,13 +1116,15 @@ out_loop:
 			log_warnx("learned %llu new executables, %llu new "
 			    "syscalls, %llu new written paths in %llds "
 			    "(%llu audit records, %lld lost by the kernel, "
-			    "%llu fanotify overflows); saved to %s",
+			    "%llu fanotify overflows, %llu records shed by a "
+			    "full store queue); saved to %s",
 			    (unsigned long long)l->execs,
 			    (unsigned long long)l->syscalls,
 			    (unsigned long long)l->writes,
 			    (long long)((end_ms - l->start_ms) / 1000),
 			    (unsigned long long)l->records, (long long)lost,
-			    (unsigned long long)l->fan_lost, o->db_path);
+			    (unsigned long long)l->fan_lost,
+			    (unsigned long long)shed, o->db_path);
 	}
 	for (i = 0; i < l->n_images; i++) {
 		free(l->images[i]->ref);

@@ -9,8 +9,12 @@ if [ ! -x configure ] || [ configure.ac -nt configure ]; then
 	./autogen.sh >/dev/null
 fi
 if [ ! -f Makefile ] || [ "$#" -gt 0 ]; then
+	reconfigure=0
+	[ -f Makefile ] && reconfigure=1
 	echo "rtguard: configuring $*"
 	./configure -q "$@"
+	# New flags (sanitizers on or off) are not make dependencies: rebuild.
+	[ "$reconfigure" = 0 ] || make -s clean >/dev/null
 fi
 echo "rtguard: building"
 make -s -j"$(nproc)"

@@ -20,6 +20,12 @@ scripts/setup-machine.sh || { echo "run-tests.sh: machine setup failed" >&2; exi
 . scripts/podman-env.sh
 # Sanitizers on for the whole suite: any ASan/UBSan/LSan report fails the
 # test that triggered it. RTGUARD_SANITIZERS=0 builds without them.
+# First a plain build, kept for the valgrind test (ASan and valgrind do not
+# mix), then the sanitizer build the suite runs on.
+scripts/build.sh --disable-sanitizers || { echo "run-tests.sh: build failed" >&2; exit 1; }
+plain=$(mktemp -d /tmp/rtguard-plain.XXXXXX)
+cp cli/rtguard "$plain/rtguard"
+export RTGUARD_PLAIN=$plain/rtguard
 if [ "${RTGUARD_SANITIZERS:-1}" = 1 ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -12,6 +12,7 @@ INTEGRATION_TESTS = \
 	tests/integration/learn.sh \
 	tests/integration/enforce.sh \
 	tests/integration/policy.sh \
-	tests/integration/reliability.sh
+	tests/integration/reliability.sh \
+	tests/integration/valgrind.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
