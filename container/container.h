@@ -70,6 +70,20 @@ void	container_free(struct container *c);
  */
 void	container_path(const struct container *c, char *path);
 
+/* Where the file open on fd (path inside the container) comes from. */
+enum file_origin {
+	ORIGIN_IMAGE,		/* the image's lower layers */
+	ORIGIN_UPPER,		/* written or changed in the container */
+	ORIGIN_ELSEWHERE,	/* not on the container's overlay: volume, tmpfs */
+};
+enum file_origin container_file_origin(const struct container *c, int fd,
+	    const char *path);
+/*
+ * Whether the container's root is a mounted overlay of its own (never the
+ * host's root filesystem): the only place rtguard puts fanotify marks.
+ */
+bool	container_root_is_overlay(const struct container *c);
+
 /* --- Engine API client ------------------------------------------------- */
 
 struct engine;

@@ -209,18 +209,6 @@ container_free(struct container *c)
 }
 
 void
-container_path(const struct container *c, char *path)
-{
-	size_t	n;
-
-	if (c->merged_dir == NULL)
-		return;
-	n = strlen(c->merged_dir);
-	if (strncmp(path, c->merged_dir, n) == 0 && path[n] == '/')
-		memmove(path, path + n, strlen(path + n) + 1);
-}
-
-void
 container_list_free(struct container **v, size_t n)
 {
 	size_t	i;

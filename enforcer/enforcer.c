@@ -26,7 +26,6 @@
 #include <sys/fanotify.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/escape.h"
@@ -41,9 +40,6 @@
 #include "policies/policy.h"
 #include "store/store.h"
 
-#ifndef OVERLAYFS_SUPER_MAGIC
-#define OVERLAYFS_SUPER_MAGIC	0x794c7630
-#endif
 #define HASH_CACHE_SIZE		4096
 #define HEARTBEAT_S		2
 
@@ -149,21 +145,6 @@ file_sha256(struct enforcer *enf, int fd, const struct stat *st)
 	return s->hex;
 }
 
-/* Whether the container wrote or changed path (it is in the upper layer). */
-static bool
-in_upper(const struct container *c, const char *path)
-{
-	char		buf[PATH_MAX * 2];
-	struct stat	st;
-
-	if (c->upper_dir == NULL)
-		return false;
-	if ((size_t)snprintf(buf, sizeof(buf), "%s%s", c->upper_dir, path) >=
-	    sizeof(buf))
-		return true;	/* too long to check: treat as drift */
-	return lstat(buf, &st) == 0;
-}
-
 /* Returns true to deny; reason says why (or "" when allowed). */
 static bool
 decide_exec(struct enf_container *ec, int fd, const char *path,
@@ -171,7 +152,6 @@ decide_exec(struct enf_container *ec, int fd, const char *path,
 {
 	struct enforcer			*enf = ec->enf;
 	const struct baseline_exec	*e;
-	struct statfs			 sfs;
 	struct stat			 st;
 	const char			*hex;
 	enum policy_verdict		 pv;
@@ -179,20 +159,22 @@ decide_exec(struct enf_container *ec, int fd, const char *path,
 
 	*cacheable = false;
 	reason[0] = '\0';
-	if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		snprintf(reason, rlen, "cannot inspect the file: %s",
 		    strerror(errno));
 		return true;
 	}
-	if ((unsigned long)sfs.f_type != OVERLAYFS_SUPER_MAGIC) {
+	switch (container_file_origin(ec->c, fd, path)) {
+	case ORIGIN_ELSEWHERE:
 		snprintf(reason, rlen, "drift: not from the image (file on a "
-		    "volume or tmpfs, fs type 0x%lx)", (unsigned long)sfs.f_type);
+		    "volume or tmpfs)");
 		return true;
-	}
-	if (strstr(path, " (deleted)") != NULL || in_upper(ec->c, path)) {
+	case ORIGIN_UPPER:
 		snprintf(reason, rlen, "drift: written or changed in the "
 		    "container after it started (upper layer)");
 		return true;
+	case ORIGIN_IMAGE:
+		break;
 	}
 	pv = policy_check_exec(enf->policy, ec->img->ref, path);
 	if (pv == POLICY_DENY) {
@@ -540,14 +522,9 @@ enf_attach(struct container *c, void *arg)
 {
 	struct enforcer		*enf = arg;
 	struct enf_container	*ec;
-	struct statfs		 sfs;
-	struct stat		 st, root;
 	int			 fd;
 
-	if (c->merged_dir == NULL || statfs(c->merged_dir, &sfs) < 0 ||
-	    (unsigned long)sfs.f_type != OVERLAYFS_SUPER_MAGIC ||
-	    stat(c->merged_dir, &st) < 0 || stat("/", &root) < 0 ||
-	    st.st_dev == root.st_dev) {
+	if (!container_root_is_overlay(c)) {
 		/* Never put a permission mark on anything but its overlay. */
 		log_warnx("container %.12s: root %s is not a mounted overlay; "
 		    "not enforced", c->id, c->merged_dir ? c->merged_dir : "?");

@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -40,9 +39,6 @@
 #include "learner/learner.h"
 #include "store/store.h"
 
-#ifndef OVERLAYFS_SUPER_MAGIC
-#define OVERLAYFS_SUPER_MAGIC	0x794c7630
-#endif
 #define MAX_SYSCALL		512
 #define PID_CACHE		8192
 #define PID_CACHE_TTL_MS	2000
@@ -206,26 +202,11 @@ record_write(struct learner *l, struct limage *img, const char *path)
 	free(pattern);
 }
 
-static bool
-in_upper(const struct container *c, const char *path)
-{
-	char		buf[PATH_MAX * 2];
-	struct stat	st;
-
-	if (c->upper_dir == NULL)
-		return false;
-	if ((size_t)snprintf(buf, sizeof(buf), "%s%s", c->upper_dir, path) >=
-	    sizeof(buf))
-		return true;
-	return lstat(buf, &st) == 0;
-}
-
 static void
 record_exec(struct learner *l, struct lcontainer *lc, int fd,
     const char *path)
 {
 	struct baseline_exec	 e;
-	struct statfs		 sfs;
 	struct rt_error		 err;
 	struct strcount		*s;
 	char			*key;
@@ -237,9 +218,7 @@ record_exec(struct learner *l, struct lcontainer *lc, int fd,
 		    err.msg);
 		e.sha256[0] = '\0';
 	}
-	e.from_image = fstatfs(fd, &sfs) == 0 &&
-	    (unsigned long)sfs.f_type == OVERLAYFS_SUPER_MAGIC &&
-	    strstr(path, " (deleted)") == NULL && !in_upper(lc->c, path);
+	e.from_image = container_file_origin(lc->c, fd, path) == ORIGIN_IMAGE;
 	e.count = 1;
 	e.first_ms = e.last_ms = time_now_ms();
 	store_writer_exec(l->writer, lc->img->ref, &e);
@@ -367,12 +346,10 @@ learn_attach(struct container *c, void *arg)
 {
 	struct learner		*l = arg;
 	struct lcontainer	*lc;
-	struct statfs		 sfs;
 	int			 fd;
 	size_t			 i;
 
-	if (c->merged_dir == NULL || statfs(c->merged_dir, &sfs) < 0 ||
-	    (unsigned long)sfs.f_type != OVERLAYFS_SUPER_MAGIC) {
+	if (!container_root_is_overlay(c)) {
 		log_warnx("container %.12s: root %s is not a mounted overlay; "
 		    "not learned", c->id, c->merged_dir ? c->merged_dir : "?");
 		container_free(c);
