@@ -100,8 +100,8 @@ rt_escape_str(const char *s)
 	return rt_escape(s, strlen(s));
 }
 
-static int
-hexval(int c)
+int
+rt_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -139,8 +139,8 @@ rt_unescape(const char *s, size_t *len)
 		case 'x':
 			/* s is NUL-terminated, so s[i + 2] is read only
 			 * when s[i + 1] was a hex digit, not the NUL. */
-			if ((hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			if ((hi = rt_hexval(s[i + 1])) < 0 ||
+			    (lo = rt_hexval(s[i + 2])) < 0)
 				goto bad;
 			out[n++] = (char)(hi << 4 | lo);
 			i += 2;

@@ -19,6 +19,8 @@ char	*rt_escape(const char *s, size_t len);
 char	*rt_escape_str(const char *s);
 /* Reverse rt_escape; returns a new buffer, sets *len; NULL if malformed. */
 char	*rt_unescape(const char *s, size_t *len);
+/* The value of one hex digit (either case), or -1. */
+int	 rt_hexval(int c);
 /* Whether s (len bytes) is valid UTF-8. */
 int	 rt_utf8_valid(const char *s, size_t len);
 

@@ -4,8 +4,9 @@ common_libcommon_a_SOURCES = \
 	common/cleanup.h \
 	common/error.c common/error.h \
 	common/escape.c common/escape.h \
+	common/json.c common/json.h \
 	common/log.c common/log.h \
 	common/sha256.c common/sha256.h \
 	common/timefmt.c common/timefmt.h \
 	common/xmalloc.c common/xmalloc.h
-common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)

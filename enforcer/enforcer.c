@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "common/escape.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "common/timefmt.h"
@@ -292,16 +293,6 @@ proc_info(pid_t tid, pid_t *tgid, pid_t *ppid, char *exe, size_t elen)
 	exe[n > 0 ? n : 0] = '\0';
 }
 
-static json_t *
-jesc(const char *s)
-{
-	char	*e = rt_escape_str(s != NULL ? s : "");
-	json_t	*j = json_string(e);
-
-	free(e);
-	return j != NULL ? j : json_null();
-}
-
 static void
 alert_line(struct enforcer *enf, json_t *o)
 {
@@ -344,13 +335,13 @@ record(struct enf_container *ec, pid_t tid, enum event_kind kind,
 	time_rfc3339(ev.time_ms, t, sizeof(t));
 	o = json_object();
 	json_object_set_new(o, "time", json_string(t));
-	json_object_set_new(o, "image", jesc(ec->img->ref));
+	json_object_set_new(o, "image", rt_json_escaped(ec->img->ref));
 	json_object_set_new(o, "container", json_string(ec->c->id));
 	json_object_set_new(o, "pid", json_integer(tgid));
 	json_object_set_new(o, "ppid", json_integer(ppid));
-	json_object_set_new(o, "exe", jesc(exe));
+	json_object_set_new(o, "exe", rt_json_escaped(exe));
 	json_object_set_new(o, "type", json_string(event_kind_name(kind)));
-	json_object_set_new(o, "path", jesc(path));
+	json_object_set_new(o, "path", rt_json_escaped(path));
 	json_object_set_new(o, "decision", json_string(deny ? "denied" :
 	    "alerted"));
 	json_object_set_new(o, "reason", json_string(reason));
@@ -756,7 +747,6 @@ report_gap(struct enforcer *enf, struct store *st)
 		    "a clean stop: containers were unprotected from about %s "
 		    "until now", pid, t);
 		o = json_object();
-		json_object_set_new(o, "time", jesc(NULL));
 		time_rfc3339(time_now_ms(), t, sizeof(t));
 		json_object_set_new(o, "time", json_string(t));
 		json_object_set_new(o, "type", json_string("gap"));

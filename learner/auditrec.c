@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/xmalloc.h"
 #include "learner/auditrec.h"
 
@@ -88,18 +89,6 @@ auditrec_number(const char *msg, size_t len, const char *key, int base,
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 char *
 auditrec_string(const char *msg, size_t len, const char *key, size_t *outlen)
 {
@@ -123,8 +112,8 @@ auditrec_string(const char *msg, size_t len, const char *key, size_t *outlen)
 		return NULL;
 	out = xmalloc(n / 2 + 1);
 	for (i = 0; i < n; i += 2) {
-		hi = hexval(v[i]);
-		lo = hexval(v[i + 1]);
+		hi = rt_hexval(v[i]);
+		lo = rt_hexval(v[i + 1]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 			free(out);
 			return NULL;

@@ -19,6 +19,7 @@
 
 #include "common/cleanup.h"
 #include "common/escape.h"
+#include "common/json.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
 #include "container/container.h"
@@ -87,19 +88,11 @@ done:
 /* --- export ------------------------------------------------------------ */
 
 static json_t *
-json_path(const char *path)
-{
-	cleanup_free char	*e = rt_escape_str(path);
-
-	return json_string(e);
-}
-
-static json_t *
 json_exec(const struct baseline_exec *e)
 {
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "path", json_path(e->path));
+	json_object_set_new(o, "path", rt_json_escaped(e->path));
 	json_object_set_new(o, "sha256", e->sha256[0] != '\0' ?
 	    json_string(e->sha256) : json_null());
 	json_object_set_new(o, "count", json_integer(e->count));
@@ -114,7 +107,7 @@ json_write(const struct baseline_write *w)
 {
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "path", json_path(w->path));
+	json_object_set_new(o, "path", rt_json_escaped(w->path));
 	json_object_set_new(o, "count", json_integer(w->count));
 	json_object_set_new(o, "first_seen_ms", json_integer(w->first_ms));
 	json_object_set_new(o, "last_seen_ms", json_integer(w->last_ms));

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/escape.h"
+#include "common/json.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
 #include "container/container.h"
@@ -204,41 +205,16 @@ text_events(FILE *out, const struct painter *p, const char *ref,
 /* --- JSON ---------------------------------------------------------------- */
 
 static json_t *
-jstr(const char *s)
-{
-	char	*e;
-	json_t	*j;
-
-	if (s == NULL)
-		return json_null();
-	e = rt_escape_str(s);
-	j = json_string(e);
-	free(e);
-	return j != NULL ? j : json_null();
-}
-
-static json_t *
-jtime(int64_t ms)
-{
-	char	buf[40];
-
-	if (ms <= 0)
-		return json_null();
-	time_rfc3339(ms, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
 json_image(const struct image_info *im, const struct baseline *b)
 {
 	json_t	*o, *a;
 	size_t	 i;
 
 	o = json_object();
-	json_object_set_new(o, "image", jstr(im->ref));
-	json_object_set_new(o, "image_id", jstr(im->image_id));
-	json_object_set_new(o, "learned_from", jtime(im->learn_first_ms));
-	json_object_set_new(o, "learned_to", jtime(im->learn_last_ms));
+	json_object_set_new(o, "image", rt_json_escaped(im->ref));
+	json_object_set_new(o, "image_id", rt_json_escaped(im->image_id));
+	json_object_set_new(o, "learned_from", rt_json_time(im->learn_first_ms));
+	json_object_set_new(o, "learned_to", rt_json_time(im->learn_last_ms));
 	json_object_set_new(o, "containers", json_integer(im->containers));
 	json_object_set_new(o, "audit_lost", json_integer(im->audit_lost));
 	json_object_set_new(o, "denied", json_integer(im->denied));
@@ -247,15 +223,15 @@ json_image(const struct image_info *im, const struct baseline *b)
 	for (i = 0; i < b->n_execs; i++) {
 		json_t *e = json_object();
 
-		json_object_set_new(e, "path", jstr(b->execs[i].path));
+		json_object_set_new(e, "path", rt_json_escaped(b->execs[i].path));
 		json_object_set_new(e, "sha256", b->execs[i].sha256[0] ?
 		    json_string(b->execs[i].sha256) : json_null());
 		json_object_set_new(e, "count", json_integer(b->execs[i].count));
 		json_object_set_new(e, "from_image",
 		    json_boolean(b->execs[i].from_image));
 		json_object_set_new(e, "first_seen",
-		    jtime(b->execs[i].first_ms));
-		json_object_set_new(e, "last_seen", jtime(b->execs[i].last_ms));
+		    rt_json_time(b->execs[i].first_ms));
+		json_object_set_new(e, "last_seen", rt_json_time(b->execs[i].last_ms));
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(o, "executables", a);
@@ -265,7 +241,7 @@ json_image(const struct image_info *im, const struct baseline *b)
 	json_object_set_new(o, "syscalls", a);
 	a = json_array();
 	for (i = 0; i < b->n_writes; i++)
-		json_array_append_new(a, jstr(b->writes[i].path));
+		json_array_append_new(a, rt_json_escaped(b->writes[i].path));
 	json_object_set_new(o, "writes", a);
 	return o;
 }
@@ -282,17 +258,17 @@ json_event_one(const struct rt_event *ev, void *arg)
 	json_t			*o = json_object();
 	char			*s;
 
-	json_object_set_new(o, "time", jtime(ev->time_ms));
-	json_object_set_new(o, "image", jstr(ev->image_ref));
-	json_object_set_new(o, "container", jstr(ev->container_id));
+	json_object_set_new(o, "time", rt_json_time(ev->time_ms));
+	json_object_set_new(o, "image", rt_json_escaped(ev->image_ref));
+	json_object_set_new(o, "container", rt_json_escaped(ev->container_id));
 	json_object_set_new(o, "pid", json_integer(ev->pid));
 	json_object_set_new(o, "ppid", json_integer(ev->ppid));
-	json_object_set_new(o, "exe", jstr(ev->exe));
+	json_object_set_new(o, "exe", rt_json_escaped(ev->exe));
 	json_object_set_new(o, "type", json_string(event_kind_name(ev->kind)));
-	json_object_set_new(o, "path", jstr(ev->path));
+	json_object_set_new(o, "path", rt_json_escaped(ev->path));
 	json_object_set_new(o, "action",
 	    json_string(event_action_name(ev->action)));
-	json_object_set_new(o, "reason", jstr(ev->reason));
+	json_object_set_new(o, "reason", rt_json_escaped(ev->reason));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (s == NULL)
@@ -376,7 +352,7 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 
 		time_rfc3339(time_now_ms(), t, sizeof(t));
 		json_object_set_new(head, "generated", json_string(t));
-		json_object_set_new(head, "database", jstr(o->db_path));
+		json_object_set_new(head, "database", rt_json_escaped(o->db_path));
 		json_object_set_new(head, "images", images);
 		s = json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(head);
