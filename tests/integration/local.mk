@@ -8,6 +8,7 @@ AM_TESTS_ENVIRONMENT = \
 	RTGUARD='$(abs_top_builddir)/cli/rtguard'; export RTGUARD;
 EXTRA_DIST += tests/integration/lib.sh
 INTEGRATION_TESTS = \
+	tests/integration/cli.sh \
 	tests/integration/resolver.sh \
 	tests/integration/learn.sh \
 	tests/integration/enforce.sh \
