@@ -599,6 +599,7 @@ policy_reload(evutil_socket_t fd, short what, void *arg)
 	struct enforcer	*enf = arg;
 	struct policy	*p;
 	struct rt_error	 err;
+	size_t		 i;
 
 	(void)fd; (void)what;
 	if (policy_load_dir(policy_dir(enf), &p, &err) < 0) {
@@ -608,6 +609,15 @@ policy_reload(evutil_socket_t fd, short what, void *arg)
 	}
 	policy_free(enf->policy);
 	enf->policy = p;
+	/*
+	 * Allowed inodes were cached in the kernel under the old policy:
+	 * flush the inode marks (the ignore marks), keep the filesystem mark.
+	 */
+	for (i = 0; i < enf->n_cs; i++)
+		if (fanotify_mark(enf->cs[i]->fd, FAN_MARK_FLUSH, 0, AT_FDCWD,
+		    NULL) < 0)
+			log_warn("container %.12s: flushing cached decisions",
+			    enf->cs[i]->c->id);
 	log_warnx("policy reloaded from %s", policy_dir(enf));
 }
 

@@ -55,7 +55,18 @@ printf 'mode protect\nallow-exec (unclosed\n' >"$RT_TMP/policies/20-bad.conf"
 rt_wait_for 5 grep -q "20-bad.conf:2:" "$RT_TMP/enforce.out" || { cat "$RT_TMP/enforce.out" >&2; rt_fail "bad policy not reported with file:line"; }
 rt_exec app sh -c 'echo y > /etc/blocked' || rt_fail "the last good policy was dropped"
 rt_exec app sh -c 'echo y > /etc/other' 2>/dev/null && rt_fail "protection lost after a bad policy"
+# A deny rule added later also stops what was allowed (and cached in the
+# kernel) before: the reload flushes the cached decisions.
+rt_exec app /bin/busybox true || rt_fail "busybox denied before the deny rule"
+rm "$RT_TMP/policies/20-bad.conf"
+printf '[image rtguard-busybox]\ndeny-exec ^/bin/busybox$\n' >"$RT_TMP/policies/30-deny.conf"
+rt_wait_for 5 sh -c "[ \$(grep -c 'policy reloaded' '$RT_TMP/enforce.out') -ge 2 ]" ||
+	{ cat "$RT_TMP/enforce.out" >&2; rt_fail "policy with a deny rule not reloaded"; }
+rt_exec app /bin/busybox true 2>/dev/null && rt_fail "a deny-exec rule added by reload was not applied"
+jq -se 'any(.[]; .reason | test("deny-exec"))' "$RT_TMP/alerts.jsonl" >/dev/null || rt_fail "no deny-exec alert"
 kill -TERM "$enf"; rt_wait_exit "$enf" 10 || rt_fail "enforce exit"
+rm "$RT_TMP/policies/30-deny.conf"
+printf 'mode protect\nallow-exec (unclosed\n' >"$RT_TMP/policies/20-bad.conf"
 # enforce refuses to start on a bad policy, naming file and line.
 if "$RTGUARD" enforce --policy-dir "$RT_TMP/policies" --duration 1 2>"$RT_TMP/badstart.out"; then
 	rt_fail "enforce started with a bad policy"
