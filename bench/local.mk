@@ -1,1 +1,8 @@
-# bench/: see the module header; targets are added by the module's owner.
+# bench/: benchmarks, run by hand as root (bench/README.md); shipped in dist,
+# never run by `make check`.
+dist_noinst_SCRIPTS += \
+	bench/run.sh \
+	bench/images.sh \
+	bench/fapolicyd.sh \
+	bench/auditd-window.sh
+EXTRA_DIST += bench/README.md docs/PERFORMANCE.md
