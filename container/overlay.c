@@ -3,6 +3,7 @@
  * read from event descriptors, and whether a file comes from the image's
  * layers, was written in the container, or lives elsewhere.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,7 +40,10 @@ in_upper(const struct container *c, const char *path)
 	if ((size_t)snprintf(buf, sizeof(buf), "%s%s", c->upper_dir, path) >=
 	    sizeof(buf))
 		return true;	/* too long to check: not from the image */
-	return lstat(buf, &st) == 0;
+	if (lstat(buf, &st) == 0)
+		return true;
+	/* Only a clear "not there" means not written; fail closed else. */
+	return errno != ENOENT && errno != ENOTDIR;
 }
 
 enum file_origin

@@ -100,7 +100,7 @@ struct learner {
 	struct event		*audit_ev;
 	struct audit_rule_data	*rule_sc, *rule_files;
 	bool			 rule_dirty;
-	uint32_t		 prev_enabled, prev_backlog;
+	uint32_t		 prev_enabled, prev_backlog, prev_wait;
 	bool			 have_prev;
 	int64_t			 lost_start, lost_now;
 	int			 machine;
@@ -844,6 +844,16 @@ audit_start(struct learner *l, struct rt_error *err)
 		    "as its receiver");
 	if (st.backlog_limit < 8192)
 		(void)audit_set_backlog_limit(l->audit_fd, 8192);
+	/*
+	 * With the backlog full, the kernel would make every audited process
+	 * wait (up to backlog_wait_time): a storm would slow the workload,
+	 * even the host. Better to lose records, counted and reported.
+	 */
+	l->prev_wait = st.backlog_wait_time;
+	if (st.backlog_wait_time != 0 &&
+	    audit_set_backlog_wait_time(l->audit_fd, 0) < 0)
+		log_warnx("cannot set the audit backlog wait time to 0: a "
+		    "record storm may slow audited processes");
 	audit_remove_stale(l->audit_fd, false);
 	l->machine = audit_detect_machine();
 	if (l->machine != MACH_86_64)
@@ -885,6 +895,9 @@ audit_stop(struct learner *l)
 		if (l->prev_backlog < 8192)
 			(void)audit_set_backlog_limit(l->audit_fd,
 			    l->prev_backlog);
+		if (l->prev_wait != 0)
+			(void)audit_set_backlog_wait_time(l->audit_fd,
+			    l->prev_wait);
 		(void)audit_set_enabled(l->audit_fd, l->prev_enabled);
 	}
 	audit_close(l->audit_fd);

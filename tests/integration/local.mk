@@ -14,6 +14,7 @@ INTEGRATION_TESTS = \
 	tests/integration/enforce.sh \
 	tests/integration/policy.sh \
 	tests/integration/reliability.sh \
+	tests/integration/overload.sh \
 	tests/integration/valgrind.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)

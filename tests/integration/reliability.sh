@@ -16,8 +16,11 @@ app=$RT_ID
 merged=$(podman inspect -f '{{.GraphDriver.Data.MergedDir}}' "$app")
 # Hostile names, created and run during learning.
 weird=$(printf '/tmp/we ird"\n\\x\377name')
-long=/tmp/$(printf 'd%.0s' $(seq 200))/$(printf 'e%.0s' $(seq 200))
-for i in $(seq 13); do long="$long/$(printf 'f%.0s' $(seq 200))"; done
+# A written file whose path is 4090 bytes, near PATH_MAX (4096 with its NUL).
+long=/tmp
+for i in $(seq 19); do long="$long/$(printf 'f%.0s' $(seq 200))"; done
+long="$long/$(printf 'g%.0s' $(seq 130))/$(printf 'h%.0s' $(seq 130))"
+[ ${#long} -eq 4085 ] || rt_fail "test bug: long path is ${#long} bytes"
 rt_learn_bg 8 rtguard-busybox
 sleep 2
 # The name is made inside the container: podman exec's JSON API would turn
