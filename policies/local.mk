@@ -5,7 +5,7 @@ noinst_LIBRARIES += policies/libpolicies.a
 policies_libpolicies_a_SOURCES = policies/policy.c policies/policy.h \
 	policies/portable.c policies/portable.h \
 	policies/seccomp.c policies/seccomp.h
-policies_libpolicies_a_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) \
+policies_libpolicies_a_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) $(AUDIT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SECCOMP_CFLAGS)
 policydir = $(sysconfdir)/rtguard/policies.d
 dist_policy_DATA = policies/00-default.conf

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <libaudit.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,14 +56,30 @@ int
 seccomp_export(const struct baseline *b, FILE *out, struct rt_error *err)
 {
 	const char	**names;
+	char		**renamed;
 	json_t		 *root, *a, *rule, *list;
 	size_t		  n_rt, n, i;
-	int		  skipped = 0, rc = 0;
+	int		  skipped = 0, rc = 0, machine, nr;
 
+	/*
+	 * Learned names are libaudit's; a few differ from the kernel's and
+	 * libseccomp's for the same number (x86_64: pread, pwrite for
+	 * pread64, pwrite64). Go through the number.
+	 */
+	machine = audit_detect_machine();
+	renamed = xcalloc(b->n_syscalls + 1, sizeof(*renamed));
 	n_rt = sizeof(runtime_syscalls) / sizeof(runtime_syscalls[0]);
 	names = xcalloc(b->n_syscalls + n_rt, sizeof(*names));
-	for (n = 0; n < b->n_syscalls; n++)
+	for (n = 0; n < b->n_syscalls; n++) {
 		names[n] = b->syscalls[n];
+		nr = machine >= 0 ?
+		    audit_name_to_syscall(b->syscalls[n], machine) : -1;
+		if (nr >= 0 && seccomp_syscall_resolve_name(names[n]) ==
+		    __NR_SCMP_ERROR &&
+		    (renamed[n] = seccomp_syscall_resolve_num_arch(
+		    SCMP_ARCH_NATIVE, nr)) != NULL)
+			names[n] = renamed[n];
+	}
 	for (i = 0; i < n_rt; i++)
 		names[n++] = runtime_syscalls[i];
 	qsort(names, n, sizeof(*names), name_cmp);
@@ -81,6 +98,9 @@ seccomp_export(const struct baseline *b, FILE *out, struct rt_error *err)
 		json_array_append_new(list, json_string(names[i]));
 	}
 	free(names);
+	for (i = 0; i < b->n_syscalls; i++)
+		free(renamed[i]);
+	free(renamed);
 
 	root = json_object();
 	json_object_set_new(root, "defaultAction",

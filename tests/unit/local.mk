@@ -33,7 +33,7 @@ tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
 	$(SQLITE_CFLAGS)
 tests_unit_test_policy_LDADD = policies/libpolicies.a \
 	container/libcontainer.a store/libstore.a common/libcommon.a \
-	$(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) $(SECCOMP_LIBS) \
+	$(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) $(SECCOMP_LIBS) $(AUDIT_LIBS) \
 	$(SQLITE_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(CRYPTO_LIBS) -lpthread
 TESTS += tests/unit/test_policy
 

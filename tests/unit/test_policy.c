@@ -402,10 +402,11 @@ json_array_has(json_t *a, const char *s)
 static void
 test_seccomp_profile_allows_learned_and_runtime_syscalls(void **state)
 {
+	/* "pwrite" is libaudit's x86_64 name for pwrite64. */
 	char			*learned[] = { "accept4", "epoll_wait", "read",
-	    "no_such_syscall" };
+	    "no_such_syscall", "pwrite" };
 	struct baseline		 b = { .image_ref = "localhost/nginx:test",
-	    .syscalls = learned, .n_syscalls = 4 };
+	    .syscalls = learned, .n_syscalls = 5 };
 	struct rt_error		 err;
 	json_error_t		 jerr;
 	json_t			*root, *names;
@@ -440,6 +441,8 @@ test_seccomp_profile_allows_learned_and_runtime_syscalls(void **state)
 	assert_true(json_array_has(names, "execve"));
 	assert_true(json_array_has(names, "exit_group"));
 	assert_false(json_array_has(names, "no_such_syscall"));
+	assert_true(json_array_has(names, "pwrite64"));
+	assert_false(json_array_has(names, "pwrite"));
 	/* Sorted and unique ("read" is learned and needed by the runtime). */
 	for (i = 1; i < json_array_size(names); i++)
 		assert_true(strcmp(json_string_value(json_array_get(names,
