@@ -446,7 +446,9 @@ struct engine_watch {
 	engine_event_cb		 cb;
 	engine_error_cb		 on_error;
 	void			*arg;
-	struct buf		 line;
+	/* One event is a few hundred bytes; longer lines are not events. */
+	char			 line[65536];
+	size_t			 line_len;
 };
 
 static void
@@ -469,18 +471,15 @@ watch_write(char *ptr, size_t size, size_t nmemb, void *arg)
 
 	for (i = 0; i < n; i++) {
 		if (ptr[i] != '\n') {
-			if (w->line.len < 65536) {
-				w->line.data = xreallocarray(w->line.data, 1,
-				    w->line.len + 2);
-				w->line.data[w->line.len++] = ptr[i];
-			}
+			if (w->line_len < sizeof(w->line))
+				w->line[w->line_len++] = ptr[i];
 			continue;
 		}
 		memset(&m, 0, sizeof(m));
-		if (w->line.len > 0 && engine_parse_event(w->line.data,
-		    w->line.len, &m.ev, &err) == 0)
+		if (w->line_len > 0 && w->line_len < sizeof(w->line) &&
+		    engine_parse_event(w->line, w->line_len, &m.ev, &err) == 0)
 			watch_send(w, &m);
-		w->line.len = 0;
+		w->line_len = 0;
 	}
 	return n;
 }
@@ -523,7 +522,7 @@ watch_thread(void *arg)
 		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, watch_progress);
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, w);
-		w->line.len = 0;
+		w->line_len = 0;
 		rc = curl_easy_perform(c);
 		status = 0;
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -610,7 +609,6 @@ engine_watch_stop(struct engine_watch *w)
 	event_free(w->ev);
 	close(w->pipe[0]);
 	close(w->pipe[1]);
-	free(w->line.data);
 	free(w->socket);
 	free(w);
 }
