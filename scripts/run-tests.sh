@@ -24,6 +24,7 @@ scripts/setup-machine.sh || { echo "run-tests.sh: machine setup failed" >&2; exi
 # mix), then the sanitizer build the suite runs on.
 scripts/build.sh --disable-sanitizers || { echo "run-tests.sh: build failed" >&2; exit 1; }
 plain=$(mktemp -d /tmp/rtguard-plain.XXXXXX)
+trap 'rm -rf "$plain"' EXIT
 cp cli/rtguard "$plain/rtguard"
 export RTGUARD_PLAIN=$plain/rtguard
 if [ "${RTGUARD_SANITIZERS:-1}" = 1 ]; then
