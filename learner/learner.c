@@ -796,6 +796,61 @@ audit_remove_stale(int fd, bool mine)
 	}
 }
 
+/*
+ * The audit settings found before learning (enabled, backlog limit and
+ * wait time) are kept in a file while the learner runs, so that the next
+ * learner restores them if this one is killed: otherwise a kill -9 would
+ * leave the host's audit changed for good.
+ */
+#define AUDIT_SAVED_DIR		"/run/rtguard"
+#define AUDIT_SAVED		AUDIT_SAVED_DIR "/audit-saved"
+
+static void
+audit_saved_load(struct audit_status *st)
+{
+	unsigned	 pid, enabled, backlog, wait;
+	FILE		*f;
+	int		 fd, n;
+
+	if ((fd = open(AUDIT_SAVED, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return;
+	}
+	n = fscanf(f, "%u %u %u %u", &pid, &enabled, &backlog, &wait);
+	fclose(f);
+	if (n != 4 || enabled > 1 ||
+	    (pid != (unsigned)getpid() && kill((pid_t)pid, 0) == 0))
+		return;
+	log_warnx("restoring the audit settings a learner (pid %u) left when "
+	    "it died", pid);
+	st->enabled = enabled;
+	st->backlog_limit = backlog;
+	st->backlog_wait_time = wait;
+}
+
+static void
+audit_saved_write(const struct learner *l)
+{
+	char	buf[128];
+	int	fd, n;
+
+	if (mkdir(AUDIT_SAVED_DIR, 0700) < 0 && errno != EEXIST)
+		return;
+	(void)unlink(AUDIT_SAVED ".tmp");
+	fd = open(AUDIT_SAVED ".tmp", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%d %u %u %u\n", (int)getpid(),
+	    l->prev_enabled, l->prev_backlog, l->prev_wait);
+	if (write(fd, buf, n) == n && close(fd) == 0)
+		(void)rename(AUDIT_SAVED ".tmp", AUDIT_SAVED);
+	else
+		(void)unlink(AUDIT_SAVED ".tmp");
+}
+
 static int
 audit_start(struct learner *l, struct rt_error *err)
 {
@@ -825,6 +880,7 @@ audit_start(struct learner *l, struct rt_error *err)
 		    "stop it (e.g. systemctl stop auditd) while learning",
 		    st.pid, comm);
 	}
+	audit_saved_load(&st);
 	if (st.enabled == 0)
 		log_warnx("audit was off: the kernel does not audit the syscalls "
 		    "of processes started before now. Containers already "
@@ -850,6 +906,7 @@ audit_start(struct learner *l, struct rt_error *err)
 	 * even the host. Better to lose records, counted and reported.
 	 */
 	l->prev_wait = st.backlog_wait_time;
+	audit_saved_write(l);
 	if (st.backlog_wait_time != 0 &&
 	    audit_set_backlog_wait_time(l->audit_fd, 0) < 0)
 		log_warnx("cannot set the audit backlog wait time to 0: a "
@@ -899,6 +956,7 @@ audit_stop(struct learner *l)
 			(void)audit_set_backlog_wait_time(l->audit_fd,
 			    l->prev_wait);
 		(void)audit_set_enabled(l->audit_fd, l->prev_enabled);
+		(void)unlink(AUDIT_SAVED);
 	}
 	audit_close(l->audit_fd);
 	l->audit_fd = -1;

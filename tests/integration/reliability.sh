@@ -10,6 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 rt_setup
 rt_audit_lock
+audit_settings() { auditctl -s | awk '/^(enabled|backlog_limit|backlog_wait_time) /{printf "%s=%s ", $1, $2}'; }
+settings_before=$(audit_settings)
 
 rt_run app "$RT_BUSYBOX" sleep 600
 app=$RT_ID
@@ -92,4 +94,6 @@ rt_assert_eq "$(rt_sql 'PRAGMA integrity_check')" ok "integrity after report kil
 # The next learner removes what the killed one left in the kernel.
 "$RTGUARD" learn --image rtguard-busybox --duration 1 --no-progress >/dev/null 2>&1 || rt_fail "learn after kill -9"
 rt_assert_eq "$(rt_audit_rules_ours)" 0 "audit rules after recovery"
+# ... and puts back the audit settings the killed one had changed.
+rt_assert_eq "$(audit_settings)" "$settings_before" "audit settings after kill -9 and recovery"
 rt_pass
