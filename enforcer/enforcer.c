@@ -400,6 +400,12 @@ handle_event(struct enf_container *ec, const struct fanotify_event_metadata *md)
 	enf->decisions++;
 	if (!deny) {
 		ec->allowed++;
+		/*
+		 * Cached until the file changes. (Not FAN_MARK_IGNORED_SURV_
+		 * MODIFY for opens: the flag belongs to the whole inode mark,
+		 * and would keep a cached exec of that inode alive after the
+		 * binary is rewritten.)
+		 */
 		if (cacheable &&
 		    fanotify_mark(ec->fd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK,
 		    is_exec ? FAN_OPEN_EXEC_PERM : FAN_OPEN_PERM, md->fd,
@@ -529,27 +535,37 @@ enf_attach(struct container *c, void *arg)
 		container_free(c);
 		return -1;
 	}
-	if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-	    FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM, AT_FDCWD, c->merged_dir) < 0) {
-		log_warn("container %.12s: fanotify_mark %s", c->id,
-		    c->merged_dir);
-		close(fd);
-		container_free(c);
-		return -1;
-	}
 	ec = xcalloc(1, sizeof(*ec));
 	ec->enf = enf;
 	ec->c = c;
 	ec->img = image_of(enf, c->image_ref);
 	ec->fd = fd;
+	if (enf->o->lock_dirs && !enf->o->monitor &&
+	    policy_mode(enf->policy, c->image_ref) == POLICY_MODE_PROTECT)
+		lock_container(ec, true);
+	/*
+	 * With the protected directories read-only mounts, the kernel itself
+	 * refuses every write there before any open event: only execs need
+	 * deciding, and a warm exec (ignore-marked) never leaves the kernel.
+	 * Otherwise every open is a permission event too.
+	 */
+	if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+	    FAN_OPEN_EXEC_PERM | (ec->locked ? 0 : FAN_OPEN_PERM), AT_FDCWD,
+	    c->merged_dir) < 0) {
+		log_warn("container %.12s: fanotify_mark %s", c->id,
+		    c->merged_dir);
+		if (ec->locked)
+			lock_container(ec, false);
+		close(fd);
+		container_free(c);
+		free(ec);
+		return -1;
+	}
 	ec->ev = event_new(enf->base, fd, EV_READ | EV_PERSIST,
 	    container_readable, ec);
 	event_add(ec->ev, NULL);
 	enf->cs = xreallocarray(enf->cs, enf->n_cs + 1, sizeof(*enf->cs));
 	enf->cs[enf->n_cs++] = ec;
-	if (enf->o->lock_dirs && !enf->o->monitor &&
-	    policy_mode(enf->policy, c->image_ref) == POLICY_MODE_PROTECT)
-		lock_container(ec, true);
 	log_info("enforcing container %.12s (%s, %s)", c->id, c->image_ref,
 	    enf->o->monitor ? "monitor" :
 	    policy_mode_name(policy_mode(enf->policy, c->image_ref)));
