@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "container/container.h"
@@ -274,8 +275,9 @@ engine_parse_inspect(const char *json, size_t len, struct container **out,
 	image = json_string_value(json_object_get(cfg, "Image"));
 	if (image == NULL || *image == '\0' ||
 	    imageref_normalise(image, &c->image_ref, err) < 0)
+		/* Kept escaped: it is printed and stored as a name. */
 		c->image_ref = image != NULL && *image != '\0' ?
-		    xstrdup(image) : xstrdup("<unknown>");
+		    rt_escape_str(image) : xstrdup("<unknown>");
 	c->image_id = json_strdup(root, "Image");
 	state = json_object_get(root, "State");
 	pid = json_integer_value(json_object_get(state, "Pid"));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/xmalloc.h"
 #include "container/container.h"
 
@@ -35,6 +36,26 @@ valid_tag(const char *t)
 	return true;
 }
 
+/* A registry host: ASCII letters, digits, '.', '-', and an optional :port. */
+static bool
+valid_domain(const char *d)
+{
+	const char	*colon = strchr(d, ':'), *p;
+
+	if (*d == '\0' || *d == ':')
+		return false;
+	for (p = d; *p != '\0' && p != colon; p++)
+		if (!isascii((unsigned char)*p) ||
+		    !(isalnum((unsigned char)*p) || *p == '.' || *p == '-'))
+			return false;
+	if (colon == NULL)
+		return true;
+	for (p = colon + 1; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return colon[1] != '\0';
+}
+
 static bool
 is_domain(const char *first, size_t len)
 {
@@ -49,6 +70,7 @@ imageref_normalise(const char *ref, char **out, struct rt_error *err)
 	char		*s, *digest, *tag, *slash, *colon, *path;
 	const char	*domain;
 	size_t		 i;
+	int		 rc;
 
 	*out = NULL;
 	if (ref == NULL || *ref == '\0' || strlen(ref) > 1024)
@@ -72,7 +94,8 @@ imageref_normalise(const char *ref, char **out, struct rt_error *err)
 		domain = "docker.io";
 		path = s;
 	}
-	if (*path == '\0' || path[0] == '/' || path[strlen(path) - 1] == '/')
+	if (*path == '\0' || path[0] == '/' || path[strlen(path) - 1] == '/' ||
+	    !valid_domain(domain))
 		goto bad;
 	for (i = 0; path[i] != '\0'; i++)
 		if (!valid_path_char((unsigned char)path[i]))
@@ -88,11 +111,21 @@ imageref_normalise(const char *ref, char **out, struct rt_error *err)
 	    tag != NULL ? tag : (digest == NULL ? "latest" : ""),
 	    digest != NULL ? "@" : "", digest != NULL ? digest : "");
 	free(s);
+	/* The normalised form must itself be a valid reference. */
+	if (strlen(*out) > 1024) {
+		free(*out);
+		*out = NULL;
+		return rt_error_set(err, EINVAL, "image reference too long "
+		    "once normalised");
+	}
 	return 0;
 bad:
 	free(s);
-	return rt_error_set(err, EINVAL, "'%s' is not a valid image reference "
-	    "(expected [registry/]name[:tag], lower case)", ref);
+	s = rt_escape_str(ref);	/* it may hold any bytes */
+	rc = rt_error_set(err, EINVAL, "'%s' is not a valid image reference "
+	    "(expected [registry/]name[:tag], lower case)", s);
+	free(s);
+	return rc;
 }
 
 /* Length of the repository part of a normalised ref (before ":tag" / "@"). */

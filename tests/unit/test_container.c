@@ -137,6 +137,29 @@ test_imageref_normalise(void **state)
 	expect_norm("nginx:bad tag", NULL);
 	expect_norm("/nginx", NULL);
 	expect_norm("nginx@md5:00", NULL);
+	/* Registry hosts are ASCII host names with an optional numeric port. */
+	expect_norm("reg\xff.io/app", NULL);
+	expect_norm("reg.io:80a/app", NULL);
+	expect_norm("reg.io:/app", NULL);
+	expect_norm("Reg.Example.com:5000/app", "Reg.Example.com:5000/app:latest");
+}
+
+/* Normalising must not produce what it would refuse (fuzzer finding). */
+static void
+test_imageref_normalise_length(void **state)
+{
+	struct rt_error	 err;
+	char		 ref[1025], *out;
+
+	(void)state;
+	memset(ref, 'a', 1020);
+	ref[1020] = '\0';
+	assert_int_equal(imageref_normalise(ref, &out, &err), -EINVAL);
+	assert_null(out);
+	assert_non_null(strstr(err.msg, "too long"));
+	ref[990] = '\0';
+	assert_int_equal(imageref_normalise(ref, &out, &err), 0);
+	free(out);
 }
 
 static void
@@ -278,6 +301,7 @@ main(void)
 		cmocka_unit_test(test_cgroup_not_container),
 		cmocka_unit_test(test_cgroup_malformed),
 		cmocka_unit_test(test_imageref_normalise),
+		cmocka_unit_test(test_imageref_normalise_length),
 		cmocka_unit_test(test_imageref_matches),
 		cmocka_unit_test(test_parse_inspect_recorded),
 		cmocka_unit_test(test_parse_inspect_stopped),
