@@ -3,6 +3,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -67,4 +69,32 @@ sha256_buf(const void *buf, size_t len, char hex[SHA256_HEX_LEN + 1])
 
 	EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL);
 	to_hex(md, mdlen, hex);
+}
+
+int
+sha256_fd_cached(struct sha256_cache *c, int fd, char hex[SHA256_HEX_LEN + 1],
+    struct rt_error *err)
+{
+	struct sha256_slot	*s;
+	struct stat		 st;
+	int			 rc;
+
+	if (fstat(fd, &st) < 0)
+		return rt_error_sys(err, errno, "fstat");
+	s = &c->slots[((size_t)st.st_ino * 2654435761u ^ (size_t)st.st_dev) %
+	    SHA256_CACHE_SLOTS];
+	if (!(s->used && s->dev == st.st_dev && s->ino == st.st_ino &&
+	    s->size == st.st_size && s->ctime.tv_sec == st.st_ctim.tv_sec &&
+	    s->ctime.tv_nsec == st.st_ctim.tv_nsec)) {
+		s->used = false;
+		if ((rc = sha256_fd(fd, s->hex, err)) < 0)
+			return rc;
+		s->used = true;
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+		s->size = st.st_size;
+		s->ctime = st.st_ctim;
+	}
+	memcpy(hex, s->hex, sizeof(s->hex));
+	return 0;
 }

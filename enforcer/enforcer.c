@@ -41,21 +41,11 @@
 #include "policies/policy.h"
 #include "store/store.h"
 
-#define HASH_CACHE_SIZE		4096
 #define HEARTBEAT_S		2
 
 struct enf_image {
 	char			*ref;
 	struct baseline		*b;	/* execs sorted by path, writes by path */
-};
-
-struct hash_slot {
-	dev_t		dev;
-	ino_t		ino;
-	struct timespec	ctime;
-	off_t		size;
-	char		hex[65];
-	bool		used;
 };
 
 struct enforcer;
@@ -80,7 +70,7 @@ struct enforcer {
 	struct enf_container	**cs;
 	size_t			 n_cs;
 	FILE			*alerts;
-	struct hash_slot	 hashes[HASH_CACHE_SIZE];
+	struct sha256_cache	 hashes;
 	uint64_t		 overflows, decisions, denials, alerts_n;
 	int			 inotify_fd;
 	struct event		*inotify_ev, *reload_timer;
@@ -119,33 +109,6 @@ find_exec(const struct baseline *b, const char *path, size_t *n)
 	return first;
 }
 
-static const char *
-file_sha256(struct enforcer *enf, int fd, const struct stat *st)
-{
-	struct hash_slot	*s;
-	struct rt_error		 err;
-	size_t			 h;
-
-	h = ((size_t)st->st_ino * 2654435761u ^ (size_t)st->st_dev) %
-	    HASH_CACHE_SIZE;
-	s = &enf->hashes[h];
-	if (s->used && s->dev == st->st_dev && s->ino == st->st_ino &&
-	    s->size == st->st_size && s->ctime.tv_sec == st->st_ctim.tv_sec &&
-	    s->ctime.tv_nsec == st->st_ctim.tv_nsec)
-		return s->hex;
-	if (sha256_fd(fd, s->hex, &err) < 0) {
-		log_warnx("hashing: %s", err.msg);
-		s->used = false;
-		return NULL;
-	}
-	s->used = true;
-	s->dev = st->st_dev;
-	s->ino = st->st_ino;
-	s->size = st->st_size;
-	s->ctime = st->st_ctim;
-	return s->hex;
-}
-
 /* Returns true to deny; reason says why (or "" when allowed). */
 static bool
 decide_exec(struct enf_container *ec, int fd, const char *path,
@@ -153,18 +116,13 @@ decide_exec(struct enf_container *ec, int fd, const char *path,
 {
 	struct enforcer			*enf = ec->enf;
 	const struct baseline_exec	*e;
-	struct stat			 st;
-	const char			*hex;
+	struct rt_error			 err;
+	char				 hex[SHA256_HEX_LEN + 1];
 	enum policy_verdict		 pv;
 	size_t				 n, i;
 
 	*cacheable = false;
 	reason[0] = '\0';
-	if (fstat(fd, &st) < 0) {
-		snprintf(reason, rlen, "cannot inspect the file: %s",
-		    strerror(errno));
-		return true;
-	}
 	switch (container_file_origin(ec->c, fd, path)) {
 	case ORIGIN_ELSEWHERE:
 		snprintf(reason, rlen, "drift: not from the image (file on a "
@@ -197,7 +155,8 @@ decide_exec(struct enf_container *ec, int fd, const char *path,
 			*cacheable = true;
 			return false;
 		}
-	if ((hex = file_sha256(enf, fd, &st)) == NULL) {
+	if (sha256_fd_cached(&enf->hashes, fd, hex, &err) < 0) {
+		log_warnx("hashing %s: %s", path, err.msg);
 		snprintf(reason, rlen, "cannot hash the file");
 		return true;
 	}

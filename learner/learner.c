@@ -114,6 +114,7 @@ struct learner {
 	int64_t			 start_ms;
 	bool			 progress_shown;
 	pid_t			 self;
+	struct sha256_cache	 hashes;	/* an exec storm hashes once */
 };
 
 /* --- small tables ------------------------------------------------------- */
@@ -217,7 +218,7 @@ record_exec(struct learner *l, struct lcontainer *lc, int fd,
 
 	memset(&e, 0, sizeof(e));
 	e.path = (char *)path;
-	if (sha256_fd(fd, e.sha256, &err) < 0) {
+	if (sha256_fd_cached(&l->hashes, fd, e.sha256, &err) < 0) {
 		log_warnx("container %.12s: hashing %s: %s", lc->c->id, path,
 		    err.msg);
 		e.sha256[0] = '\0';

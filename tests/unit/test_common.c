@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -115,6 +116,37 @@ test_sha256_of_fd_matches_known_vector(void **state)
 	close(fd);
 }
 
+/* The cache answers for an unchanged file, and rehashes a rewritten one. */
+static void
+test_sha256_cache_follows_changes(void **state)
+{
+	static struct sha256_cache	cache;
+	char				hex[65], path[] = "/tmp/rtguard-test-shc-XXXXXX";
+	struct rt_error			err;
+	struct timespec			later = { 0, 20 * 1000 * 1000 };
+	int				fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fd, "abc", 3), 3);
+	assert_int_equal(sha256_fd_cached(&cache, fd, hex, &err), 0);
+	assert_string_equal(hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(sha256_fd_cached(&cache, fd, hex, &err), 0);
+	assert_string_equal(hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	/* Same size, new content: the change time moves, the hash follows. */
+	nanosleep(&later, NULL);
+	assert_int_equal(pwrite(fd, "abd", 3, 0), 3);
+	assert_int_equal(sha256_fd_cached(&cache, fd, hex, &err), 0);
+	assert_string_not_equal(hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	close(fd);
+	assert_true(sha256_fd_cached(&cache, fd, hex, &err) < 0);
+}
+
 static void
 test_rfc3339_is_utc_with_millis(void **state)
 {
@@ -134,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_unescape_rejects_malformed),
 		cmocka_unit_test(test_duration_parse_units_and_errors),
 		cmocka_unit_test(test_sha256_of_fd_matches_known_vector),
+		cmocka_unit_test(test_sha256_cache_follows_changes),
 		cmocka_unit_test(test_rfc3339_is_utc_with_millis),
 	};
 
