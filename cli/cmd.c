@@ -17,6 +17,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_report_entry,
 	&cmd_policy_entry,
 	&cmd_containers_entry,
+	&cmd_hook_entry,
 	&cmd_version_entry,
 	&cmd_help_entry,
 	NULL

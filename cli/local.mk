@@ -5,6 +5,7 @@ cli_rtguard_SOURCES = \
 	cli/cmd-containers.c \
 	cli/cmd-enforce.c \
 	cli/cmd-help.c \
+	cli/cmd-hook.c \
 	cli/cmd-learn.c \
 	cli/cmd-policy.c \
 	cli/cmd-report.c \

@@ -6,6 +6,7 @@ container_libcontainer_a_SOURCES = \
 	container/container.h \
 	container/engine.c \
 	container/imageref.c \
+	container/ocihook.c container/ocihook.h \
 	container/overlay.c \
 	container/tracker.c
 container_libcontainer_a_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) \

@@ -1,0 +1,71 @@
+/*
+ * ocihook.h: the OCI createRuntime hook that lets rtguard act on a
+ * container before its first instruction.
+ *
+ * Owns the hook's three parts: the client (`rtguard hook`, run by the
+ * runtime with the OCI state on stdin), the daemons' listening side (a unix
+ * socket per running daemon in OCIHOOK_DIR, served on the libevent loop),
+ * and the resolution of an OCI state into a struct container without the
+ * engine's API: while the hook runs, Podman holds the container's lock, so
+ * an inspect would wait for the hook that waits for it. The image comes
+ * from containers/storage's own records, or from the CRI annotations.
+ */
+#ifndef RTGUARD_OCIHOOK_H
+#define RTGUARD_OCIHOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "container/container.h"
+
+#define OCIHOOK_DIR		"/run/rtguard/hooks"
+#define OCIHOOK_TIMEOUT_S	10	/* how long the hook waits for a daemon */
+
+struct oci_state {
+	char	 id[CONTAINER_ID_LEN + 1];
+	pid_t	 pid;
+	char	*bundle;
+	char	*status;		/* "creating" while the hook runs */
+};
+
+/* Parse the state JSON the runtime writes on the hook's stdin. Pure. */
+int	ocihook_parse_state(const char *json, size_t len, struct oci_state *st,
+	    struct rt_error *err);
+void	ocihook_state_clear(struct oci_state *st);
+/*
+ * The container behind a state: root from the bundle's config.json,
+ * overlay directories from the host's mount table, image id and name from
+ * containers/storage (Podman, CRI-O) or the CRI annotations.
+ */
+int	ocihook_resolve(const struct oci_state *st, struct container **out,
+	    bool *cap_sys_admin, struct rt_error *err);
+
+/*
+ * A daemon's side. on_state runs on the loop for each hook; it answers
+ * later (or at once) with ocihook_reply(): ok = the container may start.
+ */
+struct ocihook_server;
+struct ocihook_call;
+struct event_base;
+typedef void (*ocihook_cb)(struct ocihook_call *call,
+	    const struct oci_state *st, void *arg);
+int	ocihook_listen(struct event_base *base, const char *role,
+	    ocihook_cb on_state, void *arg, struct ocihook_server **out,
+	    struct rt_error *err);
+void	ocihook_reply(struct ocihook_call *call, bool ok, const char *msg);
+void	ocihook_server_free(struct ocihook_server *s);
+
+/*
+ * The client: hand stdin's state to every listening daemon and wait (at
+ * most timeout_s) for each answer. 0 = start the container; -EPERM = a
+ * daemon refused (msg says why); -ETIMEDOUT = a daemon did not answer.
+ */
+int	ocihook_run(const char *state, size_t len, int timeout_s,
+	    struct rt_error *err);
+/* Write (or remove) the hook's JSON for the runtime into dir. */
+int	ocihook_install(const char *dir, const char *rtguard_path,
+	    struct rt_error *err);
+int	ocihook_uninstall(const char *dir, struct rt_error *err);
+
+#endif
