@@ -82,37 +82,39 @@ cmd_enforce_exec(const struct cmd_entry *self, struct cmd_globals *g,
 
 const struct cmd_entry cmd_enforce_entry = {
 	.name = "enforce",
-	.args = "[--image REF]... [--monitor] [--lock-dirs] [--duration SECS]",
+	.args = "[--image REF]... [--monitor] [--duration SECS] [--alerts FILE]",
 	.summary = "deny drift, unlearned execs and protected writes",
 	.help =
-"Enforce the learned baselines on every running container whose image has\n"
-"one (or only on the images named with --image), and on each such container\n"
-"that starts later. Before it happens, rtguard denies with EPERM:\n"
-"  - an exec of a binary that is not from the image (written or changed in\n"
-"    the container, or on a volume or tmpfs): container drift;\n"
-"  - an exec of a binary the image never ran while learning, or whose\n"
-"    content differs from the learned SHA-256;\n"
-"  - an open for write, create or truncate under a protected directory\n"
-"    (/bin /sbin /usr /lib /lib32 /lib64 /etc), except learned writes.\n"
-"Containers of images without a baseline are not touched. Each decision is\n"
-"recorded in the database and printed as one JSON line.\n"
+"Enforce the learned baselines on every container whose image has one (or\n"
+"only the images named with --image), running now or started later. With\n"
+"the OCI hook installed ('rtguard hook install'), Podman and CRI-O\n"
+"containers are protected before their first instruction; otherwise from\n"
+"the engine's start event. In a protected container:\n"
+"  - an exec of a file that is not image content is denied (EPERM): a file\n"
+"    written or changed after start (drift), a volume, tmpfs or memfd;\n"
+"  - an exec the image never ran while learning, or whose SHA-256 differs,\n"
+"    is denied; so is the dynamic loader run directly on a file;\n"
+"  - every place the container can write is mounted noexec (no exec, no\n"
+"    loader, LD_PRELOAD or dlopen from there), and the protected\n"
+"    directories (/bin /sbin /usr /lib* /etc) and the directories holding\n"
+"    learned executables are read-only (EROFS), learned writes excepted.\n"
+"Containers of images without a baseline are not touched. Every refusal is\n"
+"recorded in the database and printed as one JSON line; a container that\n"
+"cannot be fully protected (CAP_SYS_ADMIN, a shared root mount) is\n"
+"reported at attach.\n"
 "\n"
 "Options:\n"
 "  -i, --image REF        enforce only this image (repeatable)\n"
-"  -m, --monitor          alert and record, never deny\n"
+"  -m, --monitor          alert and record, never deny (no mounts)\n"
 "  -d, --duration SECS    stop after this long (default: until SIGTERM)\n"
 "      --policy-dir DIR   policy files (default " RTGUARD_POLICY_DIR ")\n"
 "      --alerts FILE      append alert lines to FILE instead of stderr\n"
-"      --lock-dirs        also make the protected directories read-only\n"
-"                         inside each protected container (learned write\n"
-"                         paths stay writable), which stops unlink, rename,\n"
-"                         chmod and truncate(2) too; such writes then fail\n"
-"                         with EROFS and are not recorded one by one\n"
+"      --lock-dirs        accepted for compatibility: it is the default now\n"
 "\n"
 "Examples:\n"
+"  rtguard hook install                        # protect from the first exec\n"
 "  rtguard enforce --image nginx --monitor     # see what would be denied\n"
-"  rtguard enforce                             # protect every baseline\n"
-"  rtguard enforce --lock-dirs                 # and lock /usr, /etc, ...",
+"  rtguard enforce                             # protect every baseline",
 	.needs_root = true,
 	.options = enforce_options,
 	.optstring = "i:d:m",

@@ -1,8 +1,14 @@
-# enforcer/: enforcement mode (fanotify permission events -> decisions).
+# enforcer/: enforcement mode (fanotify permission events -> decisions,
+# read-only and noexec mounts in the container's namespace).
 noinst_LIBRARIES += enforcer/libenforcer.a
 enforcer_libenforcer_a_SOURCES = \
-	enforcer/enforcer.c enforcer/enforcer.h \
+	enforcer/enforcer.c enforcer/enforcer.h enforcer/internal.h \
+	enforcer/alerts.c \
+	enforcer/answer.c \
+	enforcer/attach.c \
+	enforcer/decide.c enforcer/decide.h \
+	enforcer/harden.c enforcer/harden.h \
 	enforcer/intent.c enforcer/intent.h \
-	enforcer/lockdirs.c enforcer/lockdirs.h
+	enforcer/procinfo.c enforcer/procinfo.h
 enforcer_libenforcer_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(PCRE2_CFLAGS)

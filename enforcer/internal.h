@@ -1,0 +1,105 @@
+/*
+ * internal.h: what the enforcer's files share (not a public header).
+ *
+ *   enforcer.c  the run: baselines, policy reload, the loop, stop
+ *   attach.c    a container in: fanotify group, mounts, memfd_noexec
+ *   answer.c    the permission-event answer path
+ *   alerts.c    records: aggregation, the alert line queue, the store
+ *   decide.c    the decision table (pure)
+ *   harden.c    mounts in the container's namespace
+ *   procinfo.c  /proc reads about a blocked process
+ */
+#ifndef RTGUARD_ENFORCER_INTERNAL_H
+#define RTGUARD_ENFORCER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/sha256.h"
+#include "container/container.h"
+#include "container/ocihook.h"
+#include "enforcer/decide.h"
+#include "enforcer/enforcer.h"
+#include "enforcer/harden.h"
+#include "enforcer/procinfo.h"
+#include "policies/policy.h"
+#include "store/store.h"
+
+struct event_base;
+struct event;
+struct alerts;
+
+struct enf_image {
+	char			*ref;
+	char			*image_id;	/* bare hex, or NULL */
+	struct baseline		*b;
+};
+
+struct enforcer;
+
+struct enf_container {
+	struct enforcer		*enf;
+	struct container	*c;
+	struct enf_image	*img;
+	enum policy_mode	 mode;		/* effective for this container */
+	struct decide_ctx	 ctx;
+	int			 fd;
+	struct event		*ev;
+	uint64_t		 allowed, denied, alerted;
+	struct harden_state	 hardened;
+	bool			 memfd_noexec;
+	char			 protection[1400];	/* "protected", or why not */
+};
+
+struct enforcer {
+	const struct enforce_options *o;
+	struct event_base	*base;
+	struct store_writer	*writer;
+	struct policy		*policy;
+	struct enf_image	*images;
+	size_t			 n_images;
+	struct enf_container	**cs;
+	size_t			 n_cs;
+	struct alerts		*alerts;
+	struct sha256_cache	 hashes;
+	struct ocihook_server	*hooks;
+	uint64_t		 overflows, decisions, denials, alerts_n;
+	int			 inotify_fd;
+	struct event		*inotify_ev, *reload_timer;
+};
+
+/* attach.c */
+struct enf_image *enf_image_for(struct enforcer *enf, const struct container *c,
+	    bool *id_differs);
+struct enf_container *enf_find(struct enforcer *enf, const char *id);
+/* Takes c. prefix: "" for a running container, its rootfs in a hook. */
+int	enf_attach(struct enforcer *enf, struct container *c, const char *prefix,
+	    int cap_sys_admin, struct rt_error *err);
+void	enf_detach_all(struct enforcer *enf);
+bool	enf_tracker_select(const struct container *c, void *arg);
+int	enf_tracker_attach(struct container *c, void *arg);
+void	enf_tracker_detach(const char *id, void *arg);
+void	enf_on_hook(struct ocihook_call *call, const struct oci_state *st,
+	    void *arg);
+void	enf_context_refresh(struct enf_container *ec);
+
+/* answer.c */
+void	enf_container_readable(int fd, short what, void *arg);
+
+/* alerts.c */
+struct alerts *alerts_new(struct event_base *base, int fd);
+void	alerts_free(struct alerts *al);		/* flushes what it can */
+void	alerts_start(struct enforcer *enf);	/* once the loop exists */
+void	alerts_finish(struct enforcer *enf);	/* record open windows */
+/* A refusal or an alert; aggregated per (container, type, path, reason). */
+void	alerts_record(struct enforcer *enf, struct enf_container *ec,
+	    const struct proc_identity *who, enum event_kind kind,
+	    const char *path, bool denied, const char *route,
+	    const char *reason);
+/* A line that is not a decision (attach status, gap). */
+void	alerts_status(struct enforcer *enf, const char *type,
+	    const char *container_id, const char *image, const char *reason);
+uint64_t alerts_shed(const struct alerts *al);
+
+#endif
