@@ -170,7 +170,7 @@ containers_watch(struct engine *e, const struct containers_options *o,
     struct rt_error *err)
 {
 	static const struct tracker_ops ops = { watch_select, watch_attach,
-	    watch_detach };
+	    watch_detach, NULL };
 	struct watch_state	 w = { o->image, NULL };
 	struct tracker		*t;
 	struct event		*sigint, *sigterm;

@@ -149,17 +149,31 @@ void	engine_watch_stop(struct engine_watch *w);
  * when one stops it calls detach(). Each id is attached at most once.
  * attach() takes ownership of c; a negative return is logged and the
  * container is retried on its next start.
+ *
+ * A container the engine announces but cannot describe (inspect failed or
+ * timed out) is never dropped: unresolved() says so (the daemon alerts)
+ * and the tracker keeps asking, with backoff, until it is resolved or the
+ * container is gone. Nothing here waits on the engine on the loop.
  */
 struct tracker_ops {
 	bool	(*select)(const struct container *c, void *arg);
 	int	(*attach)(struct container *c, void *arg);
 	void	(*detach)(const char *id, void *arg);
+	/* Optional: id could not be inspected (err says why); retried. */
+	void	(*unresolved)(const char *id, const struct rt_error *err,
+		    void *arg);
 };
 
 struct tracker;
 int	tracker_start(struct engine *e, struct event_base *base,
 	    const struct tracker_ops *ops, void *arg, struct tracker **out,
 	    struct rt_error *err);
+/*
+ * A container attached by other means (the OCI hook, before the engine
+ * knows it is running): never attach it again, but do call detach() when
+ * it stops.
+ */
+void	tracker_adopt(struct tracker *t, const char *id);
 size_t	tracker_count(const struct tracker *t);	/* attached now */
 void	tracker_free(struct tracker *t);	/* detaches nothing */
 

@@ -31,6 +31,23 @@ tracker_index(const struct tracker *t, const char *id)
 }
 
 static void
+tracker_remember(struct tracker *t, const char *id)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->ids = xreallocarray(t->ids, t->cap, sizeof(*t->ids));
+	}
+	t->ids[t->n++] = xstrdup(id);
+}
+
+void
+tracker_adopt(struct tracker *t, const char *id)
+{
+	if (tracker_index(t, id) < 0)
+		tracker_remember(t, id);
+}
+
+static void
 tracker_consider(struct tracker *t, struct container *c)
 {
 	char	id[CONTAINER_ID_LEN + 1];
@@ -43,11 +60,7 @@ tracker_consider(struct tracker *t, struct container *c)
 	memcpy(id, c->id, sizeof(id));
 	if (t->ops->attach(c, t->arg) < 0)
 		return;
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 16;
-		t->ids = xreallocarray(t->ids, t->cap, sizeof(*t->ids));
-	}
-	t->ids[t->n++] = xstrdup(id);
+	tracker_remember(t, id);
 }
 
 static void
@@ -84,6 +97,8 @@ tracker_event(const struct engine_event *ev, void *arg)
 		if (engine_inspect(t->engine, ev->id, &c, &err) < 0) {
 			log_warnx("container %.12s started but cannot be "
 			    "inspected: %s", ev->id, err.msg);
+			if (t->ops->unresolved != NULL)
+				t->ops->unresolved(ev->id, &err, t->arg);
 			return;
 		}
 		tracker_consider(t, c);

@@ -133,6 +133,11 @@ emit(struct enforcer *enf, const struct agg *a, uint64_t count)
 	ev.path = a->path;
 	ev.action = a->denied ? ACTION_DENIED : ACTION_ALERTED;
 	ev.reason = reason;
+	ev.comm = a->comm;
+	ev.route = a->route;
+	ev.mode = a->mode;
+	ev.count = (int64_t)count;
+	ev.first_ms = a->first_ms;
 	store_writer_event(enf->writer, &ev);
 	free(reason);
 

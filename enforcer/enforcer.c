@@ -242,7 +242,7 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 	static struct enforcer		 enf0;
 	struct enforcer			*enf = &enf0;
 	static const struct tracker_ops	 ops = { enf_tracker_select,
-	    enf_tracker_attach, enf_tracker_detach };
+	    enf_tracker_attach, enf_tracker_detach, NULL };
 	struct store			*st, *back = NULL;
 	struct engine			*engine = NULL;
 	struct tracker			*tracker = NULL;

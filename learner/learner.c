@@ -1070,7 +1070,7 @@ learner_run(const struct learn_options *o, struct rt_error *err)
 	static struct learner		 l0;
 	struct learner			*l = &l0;
 	static const struct tracker_ops	 ops = { learn_select, learn_attach,
-	    learn_detach };
+	    learn_detach, NULL };
 	struct store			*st;
 	struct engine			*engine = NULL;
 	struct tracker			*tracker = NULL;

@@ -121,16 +121,25 @@ void	baseline_free(struct baseline *b);
 enum event_kind { EVENT_EXEC = 0, EVENT_WRITE = 1 };
 enum event_action { ACTION_DENIED = 0, ACTION_ALERTED = 1 };
 
+/*
+ * One decision record. Identical decisions close together are aggregated
+ * by the enforcer: count of them between first_ms and time_ms (the last).
+ */
 struct rt_event {
-	int64_t		 time_ms;
+	int64_t		 time_ms;	/* the last occurrence */
 	const char	*image_ref;
 	const char	*container_id;
 	int		 pid, ppid;
 	const char	*exe;		/* the process's executable */
+	const char	*comm;		/* its comm, e.g. "runc:[2:INIT]" */
 	enum event_kind	 kind;
 	const char	*path;		/* the file exec'd or opened */
 	enum event_action action;
 	const char	*reason;	/* why, e.g. "not in baseline" */
+	const char	*route;		/* how: "exec", "loader", "memfd", ... */
+	const char	*mode;		/* "protect" or "monitor" */
+	int64_t		 count;		/* occurrences aggregated (>= 1) */
+	int64_t		 first_ms;	/* the first occurrence */
 };
 
 const char *event_kind_name(enum event_kind k);		/* "exec", "write" */

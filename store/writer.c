@@ -40,7 +40,7 @@ struct record {
 	char			*image_ref;
 	/* Fields used by type: */
 	struct rt_event		 ev;		/* EVENT: strings owned below */
-	char			*s1, *s2, *s3, *s4;
+	char			*s1, *s2, *s3, *s4, *s5, *s6, *s7;
 	struct baseline_exec	 exec;
 	struct baseline_write	 write;
 	int64_t			 a, b, c;
@@ -81,6 +81,9 @@ record_free(struct record *r)
 	free(r->s2);
 	free(r->s3);
 	free(r->s4);
+	free(r->s5);
+	free(r->s6);
+	free(r->s7);
 	free(r->exec.path);
 	free(r->write.path);
 	free(r);
@@ -136,6 +139,9 @@ store_writer_event(struct store_writer *w, const struct rt_event *ev)
 	r->ev.exe = r->s2 = dup_or_null(ev->exe);
 	r->ev.path = r->s3 = dup_or_null(ev->path);
 	r->ev.reason = r->s4 = dup_or_null(ev->reason);
+	r->ev.comm = r->s5 = dup_or_null(ev->comm);
+	r->ev.route = r->s6 = dup_or_null(ev->route);
+	r->ev.mode = r->s7 = dup_or_null(ev->mode);
 	enqueue(w, r);
 }
 

@@ -36,14 +36,46 @@ _rt_cleanup() {
 		podman rm -f -t 0 "$c" >/dev/null 2>&1
 	done
 	rm -rf "$RT_TMP"
+	_rt_unlock
 	exit $rc
 }
 trap _rt_cleanup EXIT
 trap 'exit 130' INT TERM
 
+# One integration test at a time on a machine, whoever runs it: every
+# enforcer attaches to every container of an image it has a baseline for,
+# so two tests (or two checkouts) running at once would protect each
+# other's containers. A directory lock (no inherited descriptor that a
+# container's conmon could keep open), taken over when its owner is dead.
+_RT_LOCK=/run/rtguard-integration.lock
+_rt_locked=0
+_rt_lock() {
+	local i owner
+	for ((i = 0; i < 36000; i++)); do
+		if mkdir "$_RT_LOCK" 2>/dev/null; then
+			echo $$ >"$_RT_LOCK/pid"
+			_rt_locked=1
+			return 0
+		fi
+		owner=$(cat "$_RT_LOCK/pid" 2>/dev/null)
+		if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
+			rm -rf "$_RT_LOCK"
+			continue
+		fi
+		[ $((i % 300)) -ne 299 ] || rt_log "waiting for another integration test (pid ${owner:-?})"
+		sleep 0.1
+	done
+	rt_fail "integration lock $_RT_LOCK held for an hour"
+}
+_rt_unlock() {
+	[ "$_rt_locked" = 1 ] && [ "$(cat "$_RT_LOCK/pid" 2>/dev/null)" = $$ ] && rm -rf "$_RT_LOCK"
+	_rt_locked=0
+}
+
 rt_setup() {
 	[ "${RTGUARD_INTEGRATION:-1}" != 0 ] || rt_skip "RTGUARD_INTEGRATION=0"
 	[ "$(id -u)" -eq 0 ] || rt_skip "integration tests need root"
+	_rt_lock
 	command -v podman >/dev/null || rt_skip "podman is not installed (run scripts/setup-machine.sh)"
 	# shellcheck source=../../scripts/podman-env.sh
 	. "$top_srcdir/scripts/podman-env.sh"
