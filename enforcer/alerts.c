@@ -322,16 +322,24 @@ alerts_shed(const struct alerts *al)
 	return al->shed;
 }
 
+/* Before the loop goes: write what the output takes, drop the events. */
 void
-alerts_free(struct alerts *al)
+alerts_stop(struct alerts *al)
 {
-	if (al == NULL)
-		return;
 	queue_drain(al);
 	if (al->wev != NULL)
 		event_free(al->wev);
 	if (al->timer != NULL)
 		event_free(al->timer);
+	al->wev = al->timer = NULL;
+}
+
+void
+alerts_free(struct alerts *al)
+{
+	if (al == NULL)
+		return;
+	alerts_stop(al);
 	if (al->qlen > al->qoff)
 		log_warnx("%zu bytes of alert lines not written (output not "
 		    "ready)", al->qlen - al->qoff);

@@ -350,22 +350,19 @@ enf_tracker_detach(const char *id, void *arg)
 
 /* The OCI hook: attach before the container's first instruction. */
 void
-enf_on_hook(struct ocihook_call *call, const struct oci_state *st, void *arg)
+enf_on_hook(struct ocihook_call *call, struct container *c, bool cap,
+    void *arg)
 {
 	struct enforcer		*enf = arg;
-	struct container	*c;
 	struct rt_error		 err;
 	struct enf_container	*ec;
-	char			 prefix[4096];
-	bool			 cap, differs;
+	char			 prefix[4096], id[CONTAINER_ID_LEN + 1];
+	bool			 differs;
 
-	if (enf_find(enf, st->id) != NULL) {
+	memcpy(id, c->id, sizeof(id));
+	if (enf_find(enf, id) != NULL) {
+		container_free(c);
 		ocihook_reply(call, true, "attached already");
-		return;
-	}
-	if (ocihook_resolve(st, &c, &cap, &err) < 0) {
-		log_warnx("OCI hook: %s; left to the engine's events", err.msg);
-		ocihook_reply(call, true, "not resolved");
 		return;
 	}
 	if (enf_image_for(enf, c, &differs) == NULL || (!enf->o->monitor &&
@@ -377,10 +374,11 @@ enf_on_hook(struct ocihook_call *call, const struct oci_state *st, void *arg)
 	snprintf(prefix, sizeof(prefix), "%s", c->merged_dir);
 	if (enf_attach(enf, c, prefix, cap, &err) < 0) {
 		log_warnx("OCI hook: %s", err.msg);
-		alerts_status(enf, "attach", st->id, NULL, err.msg);
+		alerts_status(enf, "attach", id, NULL, err.msg);
 		ocihook_reply(call, false, err.msg);
 		return;
 	}
-	ec = enf_find(enf, st->id);
+	daemon_adopt(enf->daemon, id);
+	ec = enf_find(enf, id);
 	ocihook_reply(call, true, ec != NULL ? ec->protection : "");
 }

@@ -19,6 +19,7 @@
 #include "common/sha256.h"
 #include "container/container.h"
 #include "container/ocihook.h"
+#include "daemon/daemon.h"
 #include "enforcer/decide.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/harden.h"
@@ -54,6 +55,7 @@ struct enf_container {
 
 struct enforcer {
 	const struct enforce_options *o;
+	struct daemon		*daemon;
 	struct event_base	*base;
 	struct store_writer	*writer;
 	struct policy		*policy;
@@ -63,7 +65,6 @@ struct enforcer {
 	size_t			 n_cs;
 	struct alerts		*alerts;
 	struct sha256_cache	 hashes;
-	struct ocihook_server	*hooks;
 	uint64_t		 overflows, decisions, denials, alerts_n;
 	int			 inotify_fd;
 	struct event		*inotify_ev, *reload_timer;
@@ -80,8 +81,8 @@ void	enf_detach_all(struct enforcer *enf);
 bool	enf_tracker_select(const struct container *c, void *arg);
 int	enf_tracker_attach(struct container *c, void *arg);
 void	enf_tracker_detach(const char *id, void *arg);
-void	enf_on_hook(struct ocihook_call *call, const struct oci_state *st,
-	    void *arg);
+void	enf_on_hook(struct ocihook_call *call, struct container *c,
+	    bool cap_sys_admin, void *arg);
 void	enf_context_refresh(struct enf_container *ec);
 
 /* answer.c */
@@ -89,6 +90,7 @@ void	enf_container_readable(int fd, short what, void *arg);
 
 /* alerts.c */
 struct alerts *alerts_new(struct event_base *base, int fd);
+void	alerts_stop(struct alerts *al);		/* before the loop is freed */
 void	alerts_free(struct alerts *al);		/* flushes what it can */
 void	alerts_start(struct enforcer *enf);	/* once the loop exists */
 void	alerts_finish(struct enforcer *enf);	/* record open windows */
