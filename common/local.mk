@@ -7,6 +7,8 @@ common_libcommon_a_SOURCES = \
 	common/json.c common/json.h \
 	common/log.c common/log.h \
 	common/sha256.c common/sha256.h \
+	common/syscallname.c common/syscallname.h \
 	common/timefmt.c common/timefmt.h \
 	common/xmalloc.c common/xmalloc.h
-common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
+common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) \
+	$(SECCOMP_CFLAGS)
