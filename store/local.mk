@@ -5,4 +5,4 @@ store_libstore_a_SOURCES = \
 	store/store-private.h \
 	store/store.c store/store.h \
 	store/writer.c
-store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(SECCOMP_CFLAGS)

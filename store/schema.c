@@ -72,6 +72,46 @@ const char *const store_migrations[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL"
 	");",
+
+	/*
+	 * 1 -> 2 (learner): syscalls as (arch, number), as the kernel and
+	 * libseccomp number them, instead of libaudit's names. The names
+	 * stored so far were learned on the native arch; store.c registers
+	 * rtguard_syscall_nr() and rtguard_native_arch() (libseccomp, with
+	 * libaudit's few other spellings) before migrating, so they convert
+	 * without loss; a name neither knows stays in syscalls_unresolved.
+	 * Containers say whether they were watched from their start, images
+	 * what was lost besides kernel records and their quiet period: the
+	 * readiness of a baseline (store_image_readiness).
+	 */
+	"CREATE TABLE syscalls_nr ("
+	"  image INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  arch INTEGER NOT NULL,"
+	"  nr INTEGER NOT NULL,"
+	"  first_seen_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (image, arch, nr)"
+	") WITHOUT ROWID;"
+	"INSERT INTO syscalls_nr(image, arch, nr, first_seen_ms)"
+	"  SELECT image, rtguard_native_arch(), rtguard_syscall_nr(name),"
+	"  min(first_seen_ms) FROM syscalls"
+	"  WHERE rtguard_syscall_nr(name) IS NOT NULL"
+	"  GROUP BY image, rtguard_syscall_nr(name);"
+	"DELETE FROM syscalls WHERE rtguard_syscall_nr(name) IS NOT NULL;"
+	"ALTER TABLE syscalls RENAME TO syscalls_unresolved;"
+	"ALTER TABLE syscalls_nr RENAME TO syscalls;"
+	"ALTER TABLE containers ADD COLUMN from_start INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE images ADD COLUMN events_lost INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE images ADD COLUMN quiet_ms INTEGER NOT NULL DEFAULT 0;"
+	/* An executable run through a symlink: the name it was run as. */
+	"CREATE TABLE exec_names ("
+	"  image INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  first_seen_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (image, name, target)"
+	") WITHOUT ROWID;",
 };
 
 const size_t store_n_migrations =

@@ -19,6 +19,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/syscallname.h"
 #include "common/xmalloc.h"
 #include "store/store-private.h"
 #include "store/store.h"
@@ -29,14 +30,20 @@ enum stmt_id {
 	ST_IMAGE_LIST,
 	ST_IMAGE_EVENT_COUNTS,
 	ST_IMAGE_LEARNED,
+	ST_IMAGE_QUIET,
+	ST_IMAGE_READINESS,
 	ST_RESET_EXECS,
 	ST_RESET_SYSCALLS,
 	ST_RESET_WRITES,
 	ST_RESET_WINDOW,
+	ST_RESET_CONTAINERS,
 	ST_CONTAINER_SEEN,
 	ST_EXEC_RECORD,
 	ST_SYSCALL_RECORD,
 	ST_WRITE_RECORD,
+	ST_EXEC_NAME_RECORD,
+	ST_LOAD_EXEC_NAMES,
+	ST_RESET_EXEC_NAMES,
 	ST_LOAD_EXECS,
 	ST_LOAD_SYSCALLS,
 	ST_LOAD_WRITES,
@@ -66,7 +73,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " (SELECT count(*) FROM containers c WHERE c.image = i.id),"
 	    " (SELECT count(*) FROM executables e WHERE e.image = i.id),"
 	    " (SELECT count(*) FROM syscalls s WHERE s.image = i.id),"
-	    " (SELECT count(*) FROM writes w WHERE w.image = i.id) "
+	    " (SELECT count(*) FROM writes w WHERE w.image = i.id),"
+	    " events_lost, quiet_ms "
 	    "FROM images i ORDER BY ref",
 	[ST_IMAGE_EVENT_COUNTS] =
 	    /* Grouped in the order of index events_group: no sort. */
@@ -77,17 +85,36 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "learn_first_ms = CASE WHEN learn_first_ms = 0 OR "
 	    "  learn_first_ms > :start THEN :start ELSE learn_first_ms END, "
 	    "learn_last_ms = max(learn_last_ms, :end), "
-	    "audit_lost = audit_lost + :lost WHERE id = :id",
+	    "audit_lost = audit_lost + :lost, "
+	    "events_lost = events_lost + :events_lost WHERE id = :id",
+	[ST_IMAGE_QUIET] = "UPDATE images SET quiet_ms = :quiet WHERE id = :id",
+	[ST_IMAGE_READINESS] =
+	    "SELECT learn_first_ms, learn_last_ms, audit_lost, events_lost,"
+	    " quiet_ms,"
+	    " (SELECT count(*) FROM containers c WHERE c.image = i.id AND"
+	    "  c.from_start != 0),"
+	    " (SELECT count(*) FROM containers c WHERE c.image = i.id AND"
+	    "  c.from_start = 0),"
+	    " max(coalesce((SELECT max(first_seen_ms) FROM executables e"
+	    "  WHERE e.image = i.id), 0),"
+	    "  coalesce((SELECT max(first_seen_ms) FROM syscalls s"
+	    "  WHERE s.image = i.id), 0),"
+	    "  coalesce((SELECT max(first_seen_ms) FROM writes w"
+	    "  WHERE w.image = i.id), 0)) "
+	    "FROM images i WHERE id = :id",
 	[ST_RESET_EXECS] = "DELETE FROM executables WHERE image = :id",
 	[ST_RESET_SYSCALLS] = "DELETE FROM syscalls WHERE image = :id",
 	[ST_RESET_WRITES] = "DELETE FROM writes WHERE image = :id",
 	[ST_RESET_WINDOW] =
 	    "UPDATE images SET learn_first_ms = 0, learn_last_ms = 0, "
-	    "audit_lost = 0 WHERE id = :id",
+	    "audit_lost = 0, events_lost = 0 WHERE id = :id",
+	[ST_RESET_CONTAINERS] = "DELETE FROM containers WHERE image = :id",
 	[ST_CONTAINER_SEEN] =
-	    "INSERT INTO containers(id, image, first_seen_ms, last_seen_ms) "
-	    "VALUES (:id, :image, :now, :now) ON CONFLICT(id) DO UPDATE SET "
-	    "last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+	    "INSERT INTO containers(id, image, first_seen_ms, last_seen_ms,"
+	    " from_start) VALUES (:id, :image, :now, :now, :from_start) "
+	    "ON CONFLICT(id) DO UPDATE SET "
+	    "last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), "
+	    "from_start = max(from_start, excluded.from_start)",
 	[ST_EXEC_RECORD] =
 	    "INSERT INTO executables(image, path, sha256, from_image, count,"
 	    " first_seen_ms, last_seen_ms) VALUES (:image, :path, :sha256,"
@@ -98,9 +125,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "first_seen_ms = min(first_seen_ms, excluded.first_seen_ms), "
 	    "last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
 	[ST_SYSCALL_RECORD] =
-	    "INSERT INTO syscalls(image, name, first_seen_ms) "
-	    "VALUES (:image, :name, :now) ON CONFLICT(image, name) DO UPDATE "
-	    "SET first_seen_ms = min(first_seen_ms, excluded.first_seen_ms)",
+	    "INSERT INTO syscalls(image, arch, nr, first_seen_ms) "
+	    "VALUES (:image, :arch, :nr, :now) ON CONFLICT(image, arch, nr) "
+	    "DO UPDATE SET "
+	    "first_seen_ms = min(first_seen_ms, excluded.first_seen_ms)",
 	[ST_WRITE_RECORD] =
 	    "INSERT INTO writes(image, path, count, first_seen_ms, last_seen_ms) "
 	    "VALUES (:image, :path, :count, :first, :last) "
@@ -108,11 +136,22 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "count = count + excluded.count, "
 	    "first_seen_ms = min(first_seen_ms, excluded.first_seen_ms), "
 	    "last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+	[ST_EXEC_NAME_RECORD] =
+	    "INSERT INTO exec_names(image, name, target, count, first_seen_ms) "
+	    "VALUES (:image, :name, :target, :count, :first) "
+	    "ON CONFLICT(image, name, target) DO UPDATE SET "
+	    "count = count + excluded.count, "
+	    "first_seen_ms = min(first_seen_ms, excluded.first_seen_ms)",
+	[ST_LOAD_EXEC_NAMES] =
+	    "SELECT name, target, count, first_seen_ms FROM exec_names "
+	    "WHERE image = :id ORDER BY name, target",
+	[ST_RESET_EXEC_NAMES] = "DELETE FROM exec_names WHERE image = :id",
 	[ST_LOAD_EXECS] =
 	    "SELECT path, sha256, from_image, count, first_seen_ms, last_seen_ms "
 	    "FROM executables WHERE image = :id ORDER BY path, sha256",
 	[ST_LOAD_SYSCALLS] =
-	    "SELECT name FROM syscalls WHERE image = :id ORDER BY name",
+	    "SELECT arch, nr, first_seen_ms FROM syscalls WHERE image = :id "
+	    "ORDER BY arch, nr",
 	[ST_LOAD_WRITES] =
 	    "SELECT path, count, first_seen_ms, last_seen_ms FROM writes "
 	    "WHERE image = :id ORDER BY path",
@@ -365,6 +404,47 @@ exec_sql(struct store *st, const char *sql, struct rt_error *err)
 	return 0;
 }
 
+/*
+ * SQL functions migration 1 -> 2 uses to turn libaudit's syscall names
+ * into numbers (libseccomp's, see common/syscallname.h): NULL for a name
+ * neither library knows.
+ */
+static void
+sql_syscall_nr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char	*name;
+	int			 nr;
+
+	(void)argc;
+	if ((name = sqlite3_value_text(argv[0])) == NULL ||
+	    (nr = syscall_number(syscall_arch_native(),
+	    (const char *)name)) < 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int(ctx, nr);
+}
+
+static void
+sql_native_arch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int64(ctx, syscall_arch_native());
+}
+
+static int
+register_functions(struct store *st, struct rt_error *err)
+{
+	if (sqlite3_create_function(st->db, "rtguard_syscall_nr", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_syscall_nr, NULL,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_create_function(st->db, "rtguard_native_arch", 0,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_native_arch, NULL,
+	    NULL) != SQLITE_OK)
+		return db_error(st, err, "registering SQL functions");
+	return 0;
+}
+
 static int
 check_and_migrate(struct store *st, enum store_mode mode, struct rt_error *err)
 {
@@ -452,6 +532,7 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 			goto fail;
 	}
 	if (exec_sql(st, "PRAGMA foreign_keys = ON", err) < 0 ||
+	    register_functions(st, err) < 0 ||
 	    check_and_migrate(st, mode, err) < 0)
 		goto fail;
 	(void)fresh;
@@ -612,6 +693,8 @@ store_image_list(struct store *st, struct image_info **out, size_t *n,
 		ii->executables = sqlite3_column_int64(s, 7);
 		ii->syscalls = sqlite3_column_int64(s, 8);
 		ii->writes = sqlite3_column_int64(s, 9);
+		ii->events_lost = sqlite3_column_int64(s, 10);
+		ii->quiet_ms = sqlite3_column_int64(s, 11);
 	}
 	stmt_done(s);
 	if (rc != SQLITE_DONE) {
@@ -643,7 +726,8 @@ image_info_free(struct image_info *v, size_t n)
 
 int
 store_image_learned(struct store *st, int64_t key, int64_t start_ms,
-    int64_t end_ms, int64_t audit_lost, struct rt_error *err)
+    int64_t end_ms, int64_t audit_lost, int64_t events_lost,
+    struct rt_error *err)
 {
 	sqlite3_stmt	*s;
 
@@ -653,14 +737,119 @@ store_image_learned(struct store *st, int64_t key, int64_t start_ms,
 	bind_int(s, ":start", start_ms);
 	bind_int(s, ":end", end_ms);
 	bind_int(s, ":lost", audit_lost);
+	bind_int(s, ":events_lost", events_lost);
 	return stmt_exec(st, s, "recording the learning window", err);
+}
+
+int
+store_image_set_quiet(struct store *st, int64_t key, int64_t quiet_ms,
+    struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt_get(st, ST_IMAGE_QUIET, err)) == NULL)
+		return -err->code;
+	bind_int(s, ":id", key);
+	bind_int(s, ":quiet", quiet_ms);
+	return stmt_exec(st, s, "recording the quiet period", err);
+}
+
+int
+store_image_readiness(struct store *st, int64_t key, int64_t quiet_ms,
+    struct image_readiness *out, struct rt_error *err)
+{
+	struct image_readiness	*r = out;
+	sqlite3_stmt		*s;
+	int64_t			 first_ms;
+	int			 rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((s = stmt_get(st, ST_IMAGE_READINESS, err)) == NULL)
+		return -err->code;
+	bind_int(s, ":id", key);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		stmt_done(s);
+		if (rc == SQLITE_DONE)
+			return rt_error_set(err, ENOENT, "%s: no image with key "
+			    "%" PRId64, st->path, key);
+		return db_error(st, err, "reading an image's readiness");
+	}
+	first_ms = sqlite3_column_int64(s, 0);
+	r->learn_last_ms = sqlite3_column_int64(s, 1);
+	r->audit_lost = sqlite3_column_int64(s, 2);
+	r->events_lost = sqlite3_column_int64(s, 3);
+	r->quiet_ms = quiet_ms > 0 ? quiet_ms : sqlite3_column_int64(s, 4);
+	if (r->quiet_ms <= 0)
+		r->quiet_ms = STORE_QUIET_DEFAULT_MS;
+	r->containers_from_start = sqlite3_column_int64(s, 5);
+	r->containers_attached_late = sqlite3_column_int64(s, 6);
+	r->last_new_fact_ms = sqlite3_column_int64(s, 7);
+	stmt_done(s);
+	if (first_ms == 0)
+		r->reasons |= READINESS_NOT_LEARNED;
+	if (r->audit_lost > 0)
+		r->reasons |= READINESS_AUDIT_LOST;
+	if (r->events_lost > 0)
+		r->reasons |= READINESS_EVENTS_LOST;
+	if (r->containers_from_start == 0)
+		r->reasons |= READINESS_NO_START;
+	if (first_ms != 0 && (r->last_new_fact_ms == 0 ||
+	    r->learn_last_ms - r->last_new_fact_ms < r->quiet_ms))
+		r->reasons |= READINESS_CHANGING;
+	r->ready = r->reasons == 0;
+	return 0;
+}
+
+static void
+fmt_quiet(int64_t ms, char *buf, size_t len)
+{
+	if (ms % 60000 == 0)
+		snprintf(buf, len, "%" PRId64 "m", ms / 60000);
+	else
+		snprintf(buf, len, "%" PRId64 "s", (ms + 999) / 1000);
+}
+
+size_t
+image_readiness_reasons(const struct image_readiness *r, char (*lines)[200],
+    size_t max)
+{
+	char	q[32];
+	size_t	n = 0;
+
+	fmt_quiet(r->quiet_ms, q, sizeof(q));
+	if ((r->reasons & READINESS_NOT_LEARNED) && n < max)
+		snprintf(lines[n++], sizeof(lines[0]), "never learned");
+	if ((r->reasons & READINESS_AUDIT_LOST) && n < max)
+		snprintf(lines[n++], sizeof(lines[0]), "the kernel lost %" PRId64
+		    " audit records while learning: syscalls and deletes may "
+		    "be missing", r->audit_lost);
+	if ((r->reasons & READINESS_EVENTS_LOST) && n < max)
+		snprintf(lines[n++], sizeof(lines[0]), "%" PRId64 " file events "
+		    "or records were lost while learning: executables and "
+		    "writes may be missing", r->events_lost);
+	if ((r->reasons & READINESS_NO_START) && n < max)
+		snprintf(lines[n++], sizeof(lines[0]), "no container was "
+		    "watched from its start: startup syscalls and execs are "
+		    "missing (start one while learning)");
+	if ((r->reasons & READINESS_CHANGING) && n < max) {
+		if (r->last_new_fact_ms == 0)
+			snprintf(lines[n++], sizeof(lines[0]), "nothing learned "
+			    "yet");
+		else
+			snprintf(lines[n++], sizeof(lines[0]), "still changing: "
+			    "a new fact %" PRId64 "s before the end of learning, "
+			    "less than the quiet period (%s)",
+			    (r->learn_last_ms - r->last_new_fact_ms) / 1000, q);
+	}
+	return n;
 }
 
 int
 store_baseline_reset(struct store *st, int64_t key, struct rt_error *err)
 {
 	static const enum stmt_id ids[] = { ST_RESET_EXECS, ST_RESET_SYSCALLS,
-	    ST_RESET_WRITES, ST_RESET_WINDOW };
+	    ST_RESET_WRITES, ST_RESET_WINDOW, ST_RESET_CONTAINERS,
+	    ST_RESET_EXEC_NAMES };
 	sqlite3_stmt	*s;
 	size_t		 i;
 
@@ -683,7 +872,7 @@ fail:
 
 int
 store_container_seen(struct store *st, const char *container_id,
-    int64_t image_key, int64_t now_ms, struct rt_error *err)
+    int64_t image_key, bool from_start, int64_t now_ms, struct rt_error *err)
 {
 	sqlite3_stmt	*s;
 
@@ -691,6 +880,7 @@ store_container_seen(struct store *st, const char *container_id,
 		return -err->code;
 	bind_text(s, ":id", container_id);
 	bind_int(s, ":image", image_key);
+	bind_int(s, ":from_start", from_start ? 1 : 0);
 	bind_int(s, ":now", now_ms);
 	return stmt_exec(st, s, "recording a container", err);
 }
@@ -714,15 +904,19 @@ store_exec_record(struct store *st, int64_t image_key,
 }
 
 int
-store_syscall_record(struct store *st, int64_t image_key, const char *name,
-    int64_t now_ms, struct rt_error *err)
+store_syscall_record(struct store *st, int64_t image_key, uint32_t arch,
+    int nr, int64_t now_ms, struct rt_error *err)
 {
 	sqlite3_stmt	*s;
 
+	if (nr < 0 || nr >= SYSCALL_NR_MAX)
+		return rt_error_set(err, EINVAL, "syscall number %d out of "
+		    "range", nr);
 	if ((s = stmt_get(st, ST_SYSCALL_RECORD, err)) == NULL)
 		return -err->code;
 	bind_int(s, ":image", image_key);
-	bind_text(s, ":name", name);
+	bind_int(s, ":arch", arch);
+	bind_int(s, ":nr", nr);
 	bind_int(s, ":now", now_ms);
 	return stmt_exec(st, s, "recording a syscall", err);
 }
@@ -741,6 +935,47 @@ store_write_record(struct store *st, int64_t image_key,
 	bind_int(s, ":first", w->first_ms);
 	bind_int(s, ":last", w->last_ms);
 	return stmt_exec(st, s, "recording a write", err);
+}
+
+int
+store_exec_name_record(struct store *st, int64_t image_key,
+    const struct baseline_exec_name *en, struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt_get(st, ST_EXEC_NAME_RECORD, err)) == NULL)
+		return -err->code;
+	bind_int(s, ":image", image_key);
+	bind_text(s, ":name", en->name);
+	bind_text(s, ":target", en->target);
+	bind_int(s, ":count", en->count);
+	bind_int(s, ":first", en->first_ms);
+	return stmt_exec(st, s, "recording an executable's name", err);
+}
+
+static int
+load_exec_names(struct store *st, struct baseline *b, struct rt_error *err)
+{
+	struct baseline_exec_name	*en;
+	sqlite3_stmt			*s;
+	int				 rc;
+
+	if ((s = stmt_get(st, ST_LOAD_EXEC_NAMES, err)) == NULL)
+		return -err->code;
+	bind_int(s, ":id", b->image_key);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		b->exec_names = xreallocarray(b->exec_names,
+		    b->n_exec_names + 1, sizeof(*b->exec_names));
+		en = &b->exec_names[b->n_exec_names++];
+		en->name = column_strdup(s, 0);
+		en->target = column_strdup(s, 1);
+		en->count = sqlite3_column_int64(s, 2);
+		en->first_ms = sqlite3_column_int64(s, 3);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, err, "loading executables' names");
+	return 0;
 }
 
 int
@@ -798,9 +1033,14 @@ store_baseline_load(struct store *st, int64_t image_key, struct baseline **out,
 		goto fail;
 	bind_int(s, ":id", image_key);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct baseline_syscall	*sc;
+
 		b->syscalls = xreallocarray(b->syscalls, b->n_syscalls + 1,
 		    sizeof(*b->syscalls));
-		b->syscalls[b->n_syscalls++] = column_strdup(s, 0);
+		sc = &b->syscalls[b->n_syscalls++];
+		sc->arch = (uint32_t)sqlite3_column_int64(s, 0);
+		sc->nr = sqlite3_column_int(s, 1);
+		sc->first_ms = sqlite3_column_int64(s, 2);
 	}
 	stmt_done(s);
 	if (rc != SQLITE_DONE) {
@@ -827,6 +1067,8 @@ store_baseline_load(struct store *st, int64_t image_key, struct baseline **out,
 		db_error(st, err, "loading writes");
 		goto fail;
 	}
+	if (load_exec_names(st, b, err) < 0)
+		goto fail;
 	*out = b;
 	return 0;
 fail:
@@ -843,10 +1085,13 @@ baseline_free(struct baseline *b)
 		return;
 	for (i = 0; i < b->n_execs; i++)
 		free(b->execs[i].path);
-	for (i = 0; i < b->n_syscalls; i++)
-		free(b->syscalls[i]);
 	for (i = 0; i < b->n_writes; i++)
 		free(b->writes[i].path);
+	for (i = 0; i < b->n_exec_names; i++) {
+		free(b->exec_names[i].name);
+		free(b->exec_names[i].target);
+	}
+	free(b->exec_names);
 	free(b->execs);
 	free(b->syscalls);
 	free(b->writes);

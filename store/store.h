@@ -2,8 +2,10 @@
  * store.h: rtguard's SQLite database, the only code that speaks SQL.
  *
  * Owns the schema (numbered forward migrations under PRAGMA user_version),
- * the baseline facts learned per image (executables, syscalls, written
- * paths), the containers seen, and the decision events. Every statement is
+ * the baseline facts learned per image (executables, syscalls as (arch,
+ * number), written paths), the containers seen and whether each was
+ * watched from its start, each image's readiness to be enforced, and the
+ * decision events. Every statement is
  * prepared once with named parameters; writes are batched in transactions.
  * Paths are C strings of arbitrary bytes (Linux paths hold no NUL): they are
  * stored verbatim, never normalised or re-encoded.
@@ -21,7 +23,7 @@
 
 #include "common/error.h"
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 struct store;
 
@@ -54,6 +56,8 @@ struct image_info {
 	int64_t	 containers, executables, syscalls, writes;
 	int64_t	 denied, alerted;
 	int64_t	 audit_lost;	/* kernel lost-record count during learning */
+	int64_t	 events_lost;	/* fanotify overflows, records shed */
+	int64_t	 quiet_ms;	/* converged after this long with nothing new */
 };
 
 int	store_image_add(struct store *st, const char *ref, const char *image_id,
@@ -65,16 +69,72 @@ int	store_image_find(struct store *st, const char *ref, int64_t *key,
 int	store_image_list(struct store *st, struct image_info **out, size_t *n,
 	    struct rt_error *err);
 void	image_info_free(struct image_info *v, size_t n);
-/* Widen the learning window to include [start_ms, end_ms]; add lost. */
+/*
+ * Widen the learning window to include [start_ms, end_ms]; add the
+ * records the kernel lost (audit_lost) and the events rtguard lost
+ * (fanotify overflows, records shed: events_lost).
+ */
 int	store_image_learned(struct store *st, int64_t key, int64_t start_ms,
-	    int64_t end_ms, int64_t audit_lost, struct rt_error *err);
-/* Forget an image's baseline (learn --reset); events are kept. */
+	    int64_t end_ms, int64_t audit_lost, int64_t events_lost,
+	    struct rt_error *err);
+/* The quiet period after which the image's baseline counts as converged. */
+int	store_image_set_quiet(struct store *st, int64_t key, int64_t quiet_ms,
+	    struct rt_error *err);
+/*
+ * Forget an image's baseline (learn --reset): its facts, its learning
+ * window and losses, the containers it was learned from; events are kept.
+ */
 int	store_baseline_reset(struct store *st, int64_t key, struct rt_error *err);
+
+/* --- readiness: is a baseline complete enough to enforce? --------------- */
+
+#define STORE_QUIET_DEFAULT_MS	(60 * 1000)	/* when learn set none */
+
+enum readiness_reason {
+	READINESS_NOT_LEARNED	= 1 << 0,	/* no learning window */
+	READINESS_AUDIT_LOST	= 1 << 1,	/* the kernel lost records */
+	READINESS_EVENTS_LOST	= 1 << 2,	/* fanotify or the queue lost */
+	READINESS_NO_START	= 1 << 3,	/* no container seen from start */
+	READINESS_CHANGING	= 1 << 4,	/* new facts within quiet_ms */
+};
+
+struct image_readiness {
+	bool	 ready;			/* reasons == 0 */
+	unsigned reasons;		/* enum readiness_reason bits */
+	int64_t	 containers_from_start;	/* watched before their first exec */
+	int64_t	 containers_attached_late;
+	int64_t	 audit_lost, events_lost;
+	int64_t	 last_new_fact_ms;	/* 0: no fact */
+	int64_t	 learn_last_ms;		/* end of the learning window */
+	int64_t	 quiet_ms;		/* the quiet period applied */
+};
+
+/*
+ * The readiness of image key's baseline: ready when learned, nothing
+ * lost, at least one container watched from its start (so its startup
+ * syscalls are in), and nothing new for the quiet period before the end
+ * of the learning window. quiet_ms > 0 overrides the image's own (set by
+ * learn), else STORE_QUIET_DEFAULT_MS.
+ */
+int	store_image_readiness(struct store *st, int64_t key, int64_t quiet_ms,
+	    struct image_readiness *out, struct rt_error *err);
+/*
+ * The reasons as sentences, one per set bit, in bit order; returns how
+ * many were written (at most max). Each fits in a line.
+ */
+size_t	image_readiness_reasons(const struct image_readiness *r,
+	    char (*lines)[200], size_t max);
 
 /* --- containers -------------------------------------------------------- */
 
+/*
+ * from_start: the container was watched from before its first exec (the
+ * OCI hook), so what it did at startup is learned; a container seen from
+ * start once stays so.
+ */
 int	store_container_seen(struct store *st, const char *container_id,
-	    int64_t image_key, int64_t now_ms, struct rt_error *err);
+	    int64_t image_key, bool from_start, int64_t now_ms,
+	    struct rt_error *err);
 
 /* --- baseline facts ---------------------------------------------------- */
 
@@ -83,6 +143,28 @@ struct baseline_exec {
 	char	 sha256[65];	/* hex, or "" if unknown */
 	bool	 from_image;	/* file came from the image's lower layers */
 	int64_t	 count, first_ms, last_ms;
+};
+
+/*
+ * A syscall: arch is the AUDIT_ARCH_* value of the audit record (the same
+ * as libseccomp's SCMP_ARCH_*), nr the kernel's number on that arch.
+ * Names come from common/syscallname.h, for display only.
+ */
+struct baseline_syscall {
+	uint32_t	 arch;
+	int		 nr;
+	int64_t		 first_ms;
+};
+
+/*
+ * An executable run through a symlink (redis-server -> redis-check-rdb):
+ * the name it was run as, and its target (the path of its baseline_exec,
+ * which is what exec decisions see).
+ */
+struct baseline_exec_name {
+	char	*name;
+	char	*target;
+	int64_t	 count, first_ms;
 };
 
 struct baseline_write {
@@ -95,10 +177,12 @@ struct baseline {
 	char			*image_ref;
 	struct baseline_exec	*execs;
 	size_t			 n_execs;
-	char			**syscalls;	/* sorted names */
+	struct baseline_syscall	*syscalls;	/* sorted by (arch, nr) */
 	size_t			 n_syscalls;
 	struct baseline_write	*writes;
 	size_t			 n_writes;
+	struct baseline_exec_name *exec_names;	/* sorted by name */
+	size_t			 n_exec_names;
 };
 
 /*
@@ -108,9 +192,11 @@ struct baseline {
 int	store_exec_record(struct store *st, int64_t image_key,
 	    const struct baseline_exec *e, struct rt_error *err);
 int	store_syscall_record(struct store *st, int64_t image_key,
-	    const char *name, int64_t now_ms, struct rt_error *err);
+	    uint32_t arch, int nr, int64_t now_ms, struct rt_error *err);
 int	store_write_record(struct store *st, int64_t image_key,
 	    const struct baseline_write *w, struct rt_error *err);
+int	store_exec_name_record(struct store *st, int64_t image_key,
+	    const struct baseline_exec_name *en, struct rt_error *err);
 
 int	store_baseline_load(struct store *st, int64_t image_key,
 	    struct baseline **out, struct rt_error *err);
@@ -193,15 +279,21 @@ int	store_writer_start(struct store *st, size_t max_queued,
 	    struct store_writer **out, struct rt_error *err);
 void	store_writer_event(struct store_writer *w, const struct rt_event *ev);
 void	store_writer_container(struct store_writer *w, const char *container_id,
-	    const char *image_ref, const char *image_id, int64_t now_ms);
+	    const char *image_ref, const char *image_id, bool from_start,
+	    int64_t now_ms);
 void	store_writer_exec(struct store_writer *w, const char *image_ref,
 	    const struct baseline_exec *e);
 void	store_writer_syscall(struct store_writer *w, const char *image_ref,
-	    const char *name, int64_t now_ms);
+	    uint32_t arch, int nr, int64_t now_ms);
 void	store_writer_write(struct store_writer *w, const char *image_ref,
 	    const struct baseline_write *bw);
+void	store_writer_exec_name(struct store_writer *w, const char *image_ref,
+	    const struct baseline_exec_name *en);
 void	store_writer_learned(struct store_writer *w, const char *image_ref,
-	    int64_t start_ms, int64_t end_ms, int64_t audit_lost);
+	    int64_t start_ms, int64_t end_ms, int64_t audit_lost,
+	    int64_t events_lost);
+void	store_writer_quiet(struct store_writer *w, const char *image_ref,
+	    int64_t quiet_ms);
 void	store_writer_meta(struct store_writer *w, const char *key,
 	    const char *value);
 /* Block until everything queued so far is committed. */

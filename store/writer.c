@@ -31,7 +31,9 @@ enum record_type {
 	REC_EXEC,
 	REC_SYSCALL,
 	REC_WRITE,
+	REC_EXEC_NAME,
 	REC_LEARNED,
+	REC_QUIET,
 	REC_META,
 };
 
@@ -44,7 +46,7 @@ struct record {
 	char			*s1, *s2, *s3, *s4, *s5, *s6, *s7;
 	struct baseline_exec	 exec;
 	struct baseline_write	 write;
-	int64_t			 a, b, c;
+	int64_t			 a, b, c, d;
 };
 
 struct image_key_cache {
@@ -149,13 +151,15 @@ store_writer_event(struct store_writer *w, const struct rt_event *ev)
 
 void
 store_writer_container(struct store_writer *w, const char *container_id,
-    const char *image_ref, const char *image_id, int64_t now_ms)
+    const char *image_ref, const char *image_id, bool from_start,
+    int64_t now_ms)
 {
 	struct record	*r = record_new(REC_CONTAINER, image_ref);
 
 	r->s1 = xstrdup(container_id);
 	r->s2 = dup_or_null(image_id);
 	r->a = now_ms;
+	r->b = from_start;
 	enqueue(w, r);
 }
 
@@ -172,12 +176,13 @@ store_writer_exec(struct store_writer *w, const char *image_ref,
 
 void
 store_writer_syscall(struct store_writer *w, const char *image_ref,
-    const char *name, int64_t now_ms)
+    uint32_t arch, int nr, int64_t now_ms)
 {
 	struct record	*r = record_new(REC_SYSCALL, image_ref);
 
-	r->s1 = xstrdup(name);
 	r->a = now_ms;
+	r->b = arch;
+	r->c = nr;
 	enqueue(w, r);
 }
 
@@ -193,14 +198,39 @@ store_writer_write(struct store_writer *w, const char *image_ref,
 }
 
 void
+store_writer_exec_name(struct store_writer *w, const char *image_ref,
+    const struct baseline_exec_name *en)
+{
+	struct record	*r = record_new(REC_EXEC_NAME, image_ref);
+
+	r->s1 = xstrdup(en->name);
+	r->s2 = xstrdup(en->target);
+	r->a = en->count;
+	r->b = en->first_ms;
+	enqueue(w, r);
+}
+
+void
 store_writer_learned(struct store_writer *w, const char *image_ref,
-    int64_t start_ms, int64_t end_ms, int64_t audit_lost)
+    int64_t start_ms, int64_t end_ms, int64_t audit_lost,
+    int64_t events_lost)
 {
 	struct record	*r = record_new(REC_LEARNED, image_ref);
 
 	r->a = start_ms;
 	r->b = end_ms;
 	r->c = audit_lost;
+	r->d = events_lost;
+	enqueue(w, r);
+}
+
+void
+store_writer_quiet(struct store_writer *w, const char *image_ref,
+    int64_t quiet_ms)
+{
+	struct record	*r = record_new(REC_QUIET, image_ref);
+
+	r->a = quiet_ms;
 	enqueue(w, r);
 }
 
@@ -252,15 +282,25 @@ record_apply(struct store_writer *w, struct record *r, struct rt_error *err)
 		return -err->code;
 	switch (r->type) {
 	case REC_CONTAINER:
-		return store_container_seen(w->st, r->s1, key, r->a, err);
+		return store_container_seen(w->st, r->s1, key, r->b != 0, r->a,
+		    err);
 	case REC_EXEC:
 		return store_exec_record(w->st, key, &r->exec, err);
 	case REC_SYSCALL:
-		return store_syscall_record(w->st, key, r->s1, r->a, err);
+		return store_syscall_record(w->st, key, (uint32_t)r->b,
+		    (int)r->c, r->a, err);
 	case REC_WRITE:
 		return store_write_record(w->st, key, &r->write, err);
+	case REC_EXEC_NAME: {
+		struct baseline_exec_name	en = { r->s1, r->s2, r->a, r->b };
+
+		return store_exec_name_record(w->st, key, &en, err);
+	}
 	case REC_LEARNED:
-		return store_image_learned(w->st, key, r->a, r->b, r->c, err);
+		return store_image_learned(w->st, key, r->a, r->b, r->c, r->d,
+		    err);
+	case REC_QUIET:
+		return store_image_set_quiet(w->st, key, r->a, err);
 	default:
 		return 0;
 	}

@@ -19,6 +19,9 @@
 #include "common/xmalloc.h"
 #include "store/store.h"
 
+#define X86_64	0xc000003eU	/* AUDIT_ARCH_X86_64 */
+#define X86	0x40000003U	/* AUDIT_ARCH_I386 */
+
 struct fixture {
 	char	dir[64];
 	char	*db;
@@ -109,9 +112,14 @@ test_facts_upsert_add_counts_and_widen_times(void **state)
 	e.first_ms = 50;
 	e.last_ms = 150;
 	assert_int_equal(store_exec_record(st, key, &e, &err), 0);
-	assert_int_equal(store_syscall_record(st, key, "read", 1, &err), 0);
-	assert_int_equal(store_syscall_record(st, key, "accept4", 1, &err), 0);
-	assert_int_equal(store_syscall_record(st, key, "read", 2, &err), 0);
+	assert_int_equal(store_syscall_record(st, key, X86_64, 288, 2, &err),
+	    0);	/* accept4 */
+	assert_int_equal(store_syscall_record(st, key, X86_64, 0, 3, &err),
+	    0);	/* read */
+	assert_int_equal(store_syscall_record(st, key, X86_64, 0, 1, &err), 0);
+	assert_int_equal(store_syscall_record(st, key, X86, 3, 1, &err), 0);
+	assert_int_equal(store_syscall_record(st, key, X86_64, 512, 1, &err),
+	    -EINVAL);
 	assert_int_equal(store_write_record(st, key, &w, &err), 0);
 	assert_int_equal(store_write_record(st, key, &w, &err), 0);
 
@@ -122,9 +130,14 @@ test_facts_upsert_add_counts_and_widen_times(void **state)
 	assert_int_equal(b->execs[0].first_ms, 50);
 	assert_int_equal(b->execs[0].last_ms, 200);
 	assert_true(b->execs[0].from_image);
-	assert_int_equal(b->n_syscalls, 2);
-	assert_string_equal(b->syscalls[0], "accept4");
-	assert_string_equal(b->syscalls[1], "read");
+	/* Sorted by (arch, number): i386's 0x40000003 first. */
+	assert_int_equal(b->n_syscalls, 3);
+	assert_int_equal(b->syscalls[0].arch, X86);
+	assert_int_equal(b->syscalls[0].nr, 3);
+	assert_int_equal(b->syscalls[1].arch, X86_64);
+	assert_int_equal(b->syscalls[1].nr, 0);
+	assert_int_equal(b->syscalls[1].first_ms, 1);
+	assert_int_equal(b->syscalls[2].nr, 288);
 	assert_int_equal(b->n_writes, 1);
 	assert_int_equal(b->writes[0].count, 2);
 	baseline_free(b);
@@ -372,18 +385,15 @@ test_writer_commits_everything_on_flush_and_stop(void **state)
 	struct baseline		*b;
 	int64_t			 key;
 	int			 i, count = 0;
-	char			 name[32];
 
 	assert_int_equal(store_writer_start(st, 100000, &w, &err), 0);
 	for (i = 0; i < 5000; i++) {
 		ev.time_ms = i;
 		store_writer_event(w, &ev);
 	}
-	for (i = 0; i < 50; i++) {
-		snprintf(name, sizeof(name), "sys%02d", i);
-		store_writer_syscall(w, "img", name, i);
-	}
-	store_writer_container(w, "cid", "img", "sha256:abc", 5);
+	for (i = 0; i < 50; i++)
+		store_writer_syscall(w, "img", X86_64, i, i);
+	store_writer_container(w, "cid", "img", "sha256:abc", true, 5);
 	assert_int_equal(store_writer_flush(w, &err), 0);
 	assert_int_equal(store_writer_dropped(w), 0);
 	assert_int_equal(store_writer_stop(w, &back, &err), 0);
@@ -418,6 +428,189 @@ test_writer_counts_what_it_sheds_when_full(void **state)
 	store_free(st);
 }
 
+/* The first schema, as a database of rtguard 0.x left it: names. */
+static void
+make_schema1(const char *path)
+{
+	sqlite3	*db;
+	char	*dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	*slash = '\0';
+	(void)mkdir(dir, 0700);
+	free(dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	    "CREATE TABLE images (id INTEGER PRIMARY KEY, ref TEXT NOT NULL "
+	    " UNIQUE, image_id TEXT, learn_first_ms INTEGER NOT NULL DEFAULT 0,"
+	    " learn_last_ms INTEGER NOT NULL DEFAULT 0, audit_lost INTEGER NOT "
+	    " NULL DEFAULT 0);"
+	    "CREATE TABLE containers (id TEXT PRIMARY KEY, image INTEGER NOT "
+	    " NULL REFERENCES images(id) ON DELETE CASCADE, first_seen_ms "
+	    " INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL);"
+	    "CREATE INDEX containers_image ON containers(image);"
+	    "CREATE TABLE executables (image INTEGER NOT NULL, path TEXT NOT "
+	    " NULL, sha256 TEXT NOT NULL, from_image INTEGER NOT NULL, count "
+	    " INTEGER NOT NULL, first_seen_ms INTEGER NOT NULL, last_seen_ms "
+	    " INTEGER NOT NULL, PRIMARY KEY (image, path, sha256)) WITHOUT ROWID;"
+	    "CREATE TABLE syscalls (image INTEGER NOT NULL REFERENCES images(id)"
+	    " ON DELETE CASCADE, name TEXT NOT NULL, first_seen_ms INTEGER NOT "
+	    " NULL, PRIMARY KEY (image, name)) WITHOUT ROWID;"
+	    "CREATE TABLE writes (image INTEGER NOT NULL, path TEXT NOT NULL, "
+	    " count INTEGER NOT NULL, first_seen_ms INTEGER NOT NULL, "
+	    " last_seen_ms INTEGER NOT NULL, PRIMARY KEY (image, path)) "
+	    " WITHOUT ROWID;"
+	    "CREATE TABLE events (id INTEGER PRIMARY KEY, time_ms INTEGER NOT "
+	    " NULL, image_ref TEXT NOT NULL, container_id TEXT NOT NULL, pid "
+	    " INTEGER NOT NULL, ppid INTEGER NOT NULL, exe TEXT NOT NULL, kind "
+	    " INTEGER NOT NULL, path TEXT NOT NULL, action INTEGER NOT NULL, "
+	    " reason TEXT NOT NULL);"
+	    "CREATE INDEX events_time ON events(time_ms);"
+	    "CREATE INDEX events_image_time ON events(image_ref, time_ms);"
+	    "CREATE INDEX events_group ON events(image_ref, kind, action, path,"
+	    " reason, time_ms);"
+	    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	    "INSERT INTO images(id, ref, learn_first_ms, learn_last_ms) VALUES "
+	    " (1, 'localhost/pg:15', 10, 20);"
+	    "INSERT INTO syscalls VALUES (1, 'read', 11), (1, 'pread', 12), "
+	    " (1, 'accept4', 13), (1, 'no_such_call', 14);"
+	    "PRAGMA application_id = 1920231282;"
+	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_migration_turns_syscall_names_into_numbers_losing_none(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*st;
+	struct baseline	*b;
+	struct rt_error	 err;
+	sqlite3		*db;
+	sqlite3_stmt	*s;
+
+	make_schema1(f->db);
+	st = open_rw(f->db);
+	assert_int_equal(store_baseline_load(st, 1, &b, &err), 0);
+	/* read 0, pread (libaudit's pread64) 17, accept4 288. */
+	assert_int_equal(b->n_syscalls, 3);
+	assert_int_equal(b->syscalls[0].arch, X86_64);
+	assert_int_equal(b->syscalls[0].nr, 0);
+	assert_int_equal(b->syscalls[0].first_ms, 11);
+	assert_int_equal(b->syscalls[1].nr, 17);
+	assert_int_equal(b->syscalls[1].first_ms, 12);
+	assert_int_equal(b->syscalls[2].nr, 288);
+	baseline_free(b);
+	store_free(st);
+	/* A name no library knows is kept aside, not dropped. */
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name, first_seen_ms "
+	    "FROM syscalls_unresolved", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0),
+	    "no_such_call");
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+static struct image_readiness
+readiness_of(struct store *st, int64_t key, int64_t quiet_ms)
+{
+	struct image_readiness	r;
+	struct rt_error		err;
+
+	if (store_image_readiness(st, key, quiet_ms, &r, &err) < 0)
+		fail_msg("readiness: %s", err.msg);
+	return r;
+}
+
+static void
+test_readiness_names_each_reason_and_ready_when_none(void **state)
+{
+	struct fixture		*f = *state;
+	struct store		*st = open_rw(f->db);
+	struct baseline_exec	 e = { .path = "/usr/sbin/nginx", .sha256 = "",
+	    .count = 1, .first_ms = 100000, .last_ms = 100000 };
+	struct image_readiness	 r;
+	struct rt_error		 err;
+	char			 lines[8][200];
+	int64_t			 key;
+
+	assert_int_equal(store_image_add(st, "img", NULL, &key, &err), 0);
+	r = readiness_of(st, key, 0);
+	assert_false(r.ready);
+	assert_true(r.reasons & READINESS_NOT_LEARNED);
+	assert_int_equal(r.quiet_ms, STORE_QUIET_DEFAULT_MS);
+
+	/* Learned 100 s .. 130 s, a fact at 100 s, one late container. */
+	assert_int_equal(store_exec_record(st, key, &e, &err), 0);
+	assert_int_equal(store_image_learned(st, key, 100000, 130000, 0, 0,
+	    &err), 0);
+	assert_int_equal(store_container_seen(st, "c1", key, false, 100000,
+	    &err), 0);
+	r = readiness_of(st, key, 0);
+	assert_int_equal(r.reasons, READINESS_NO_START | READINESS_CHANGING);
+	assert_int_equal(r.containers_attached_late, 1);
+	assert_int_equal(r.last_new_fact_ms, 100000);
+	assert_int_equal(image_readiness_reasons(&r, lines, 8), 2);
+	assert_non_null(strstr(lines[0], "from its start"));
+	assert_non_null(strstr(lines[1], "still changing"));
+
+	/* Seen from its start, quiet for 30 s of a 20 s period: ready. */
+	assert_int_equal(store_container_seen(st, "c2", key, true, 110000,
+	    &err), 0);
+	assert_int_equal(store_image_set_quiet(st, key, 20000, &err), 0);
+	r = readiness_of(st, key, 0);
+	assert_true(r.ready);
+	assert_int_equal(r.containers_from_start, 1);
+	/* A longer quiet period asked for by the caller wins. */
+	r = readiness_of(st, key, 60000);
+	assert_int_equal(r.reasons, READINESS_CHANGING);
+
+	/* Losses make it incomplete, whatever else. */
+	assert_int_equal(store_image_learned(st, key, 100000, 130000, 7, 2,
+	    &err), 0);
+	r = readiness_of(st, key, 0);
+	assert_int_equal(r.reasons, READINESS_AUDIT_LOST |
+	    READINESS_EVENTS_LOST);
+	assert_int_equal(r.audit_lost, 7);
+	assert_int_equal(image_readiness_reasons(&r, lines, 8), 2);
+	assert_non_null(strstr(lines[0], "lost 7 audit records"));
+
+	/* --reset forgets the containers and the losses too. */
+	assert_int_equal(store_baseline_reset(st, key, &err), 0);
+	r = readiness_of(st, key, 0);
+	assert_int_equal(r.containers_from_start + r.containers_attached_late +
+	    r.audit_lost + r.events_lost, 0);
+	store_free(st);
+}
+
+static void
+test_exec_names_record_the_symlink_run_and_its_target(void **state)
+{
+	struct fixture			*f = *state;
+	struct store			*st = open_rw(f->db);
+	struct baseline_exec_name	 en = { .name = "/usr/bin/redis-server",
+	    .target = "/usr/bin/redis-check-rdb", .count = 1, .first_ms = 5 };
+	struct baseline			*b;
+	struct rt_error			 err;
+	int64_t				 key;
+
+	assert_int_equal(store_image_add(st, "img", NULL, &key, &err), 0);
+	assert_int_equal(store_exec_name_record(st, key, &en, &err), 0);
+	en.first_ms = 3;
+	assert_int_equal(store_exec_name_record(st, key, &en, &err), 0);
+	assert_int_equal(store_baseline_load(st, key, &b, &err), 0);
+	assert_int_equal(b->n_exec_names, 1);
+	assert_string_equal(b->exec_names[0].name, "/usr/bin/redis-server");
+	assert_string_equal(b->exec_names[0].target,
+	    "/usr/bin/redis-check-rdb");
+	assert_int_equal(b->exec_names[0].count, 2);
+	assert_int_equal(b->exec_names[0].first_ms, 3);
+	baseline_free(b);
+	store_free(st);
+}
+
 int
 main(void)
 {
@@ -434,6 +627,9 @@ main(void)
 		T(test_read_only_open_of_missing_file_is_enoent),
 		T(test_writer_commits_everything_on_flush_and_stop),
 		T(test_writer_counts_what_it_sheds_when_full),
+		T(test_migration_turns_syscall_names_into_numbers_losing_none),
+		T(test_readiness_names_each_reason_and_ready_when_none),
+		T(test_exec_names_record_the_symlink_run_and_its_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
