@@ -16,7 +16,8 @@
 #include "policies/seccomp.h"
 #include "store/store.h"
 
-enum { OPT_IMAGE = 'i', OPT_FORMAT = 'f', OPT_OUTPUT = 'o' };
+enum { OPT_IMAGE = 'i', OPT_FORMAT = 'f', OPT_OUTPUT = 'o',
+	OPT_FORCE = 0x2001 };
 
 enum policy_format { FORMAT_RTGUARD, FORMAT_SECCOMP };
 
@@ -24,12 +25,14 @@ struct policy_args {
 	const char		*image;
 	const char		*output;
 	enum policy_format	 format;
+	bool			 force;
 };
 
 static const struct option policy_options[] = {
 	{ "image",	required_argument, NULL, OPT_IMAGE },
 	{ "format",	required_argument, NULL, OPT_FORMAT },
 	{ "output",	required_argument, NULL, OPT_OUTPUT },
+	{ "force",	no_argument,	   NULL, OPT_FORCE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -54,8 +57,39 @@ policy_option(int opt, const char *optarg, void *arg, struct rt_error *err)
 	case OPT_OUTPUT:
 		a->output = optarg;
 		return 0;
+	case OPT_FORCE:
+		a->force = true;
+		return 0;
 	}
 	return cmd_usage_error(err, "unexpected option");
+}
+
+/*
+ * A profile learned without a container start lacks what the application
+ * does before it serves (socket, bind, mkdir, chown...): it would stop a
+ * fresh container at its entrypoint. Refused unless --force; other
+ * reasons the baseline is not ready only warn.
+ */
+static int
+seccomp_check(struct store *st, int64_t key, const char *ref, bool force,
+    struct rt_error *err)
+{
+	struct image_readiness	r;
+	char			lines[8][200];
+	size_t			n, i;
+
+	if (store_image_readiness(st, key, 0, &r, err) < 0)
+		return -err->code;
+	if ((r.reasons & READINESS_NO_START) && !force)
+		return rt_error_set(err, EAGAIN, "%s: no container start was "
+		    "observed while learning, so the profile lacks the "
+		    "syscalls of the application's startup and would stop a "
+		    "fresh container; learn again while starting one, or "
+		    "export with --force", ref);
+	n = image_readiness_reasons(&r, lines, 8);
+	for (i = 0; i < n; i++)
+		log_warnx("%s: baseline not ready: %s", ref, lines[i]);
+	return 0;
 }
 
 static int
@@ -71,7 +105,10 @@ export_to(struct store *st, const struct policy_args *a, FILE *out,
 		return portable_export(st, a->image, out, err);
 	if ((rc = portable_image_select(st, a->image, &key, &ref, err)) < 0)
 		return rc;
+	rc = seccomp_check(st, key, ref, a->force, err);
 	free(ref);
+	if (rc < 0)
+		return rc;
 	if ((rc = store_baseline_load(st, key, &b, err)) < 0)
 		return rc;
 	if (b->n_syscalls == 0)
@@ -200,7 +237,8 @@ cmd_policy_exec(const struct cmd_entry *self, struct cmd_globals *g,
 		return policy_export(g, &a, err);
 	}
 	if (strcmp(sub, "import") == 0) {
-		if (a.image != NULL || a.output != NULL || a.format != 0)
+		if (a.image != NULL || a.output != NULL || a.format != 0 ||
+		    a.force)
 			return cmd_usage_error(err, "import takes only files "
 			    "(the image is named inside each file)");
 		if (first >= argc)
@@ -214,8 +252,8 @@ cmd_policy_exec(const struct cmd_entry *self, struct cmd_globals *g,
 
 const struct cmd_entry cmd_policy_entry = {
 	.name = "policy",
-	.args = "export --image REF [--format rtguard|seccomp] [-o FILE] | "
-	    "import FILE...",
+	.args = "export --image REF [--format rtguard|seccomp] [--force] "
+	    "[-o FILE] | import FILE...",
 	.summary = "move baselines between machines; seccomp profiles",
 	.help =
 "export writes one image's learned baseline (executables with their\n"
@@ -228,7 +266,10 @@ const struct cmd_entry cmd_policy_entry = {
 "\n"
 "With --format seccomp, export writes an OCI seccomp profile instead: deny\n"
 "by default (EPERM), allow the learned syscalls plus those the container\n"
-"runtime needs to start the container.\n"
+"runtime needs to start the container. It refuses when no container of the\n"
+"image was watched from its start while learning (the profile would lack\n"
+"the startup syscalls), unless --force, and warns when the baseline is not\n"
+"ready for another reason (see rtguard report).\n"
 "\n"
 "Options (export):\n"
 "  -i, --image REF        the image (nginx, localhost/nginx:test, ...); it\n"
@@ -236,6 +277,7 @@ const struct cmd_entry cmd_policy_entry = {
 "  -f, --format FORMAT    rtguard (default) or seccomp\n"
 "  -o, --output FILE      write FILE (mode 0600, replaced atomically)\n"
 "                         instead of standard output\n"
+"      --force            seccomp: export even without a container start\n"
 "\n"
 "Examples:\n"
 "  rtguard policy export --image nginx -o nginx.rtguard\n"

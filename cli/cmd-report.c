@@ -12,12 +12,13 @@
 #include "common/timefmt.h"
 #include "report/report.h"
 
-enum { OPT_IMAGE = 'i', OPT_SINCE = 's', OPT_JSON = 0x2001 };
+enum { OPT_IMAGE = 'i', OPT_SINCE = 's', OPT_JSON = 0x2001, OPT_QUIET };
 
 static const struct option report_options[] = {
 	{ "image",	required_argument, NULL, OPT_IMAGE },
 	{ "since",	required_argument, NULL, OPT_SINCE },
 	{ "json",	no_argument,	   NULL, OPT_JSON },
+	{ "quiet-period", required_argument, NULL, OPT_QUIET },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -36,6 +37,14 @@ report_option(int opt, const char *optarg, void *arg, struct rt_error *err)
 		return 0;
 	case OPT_JSON:
 		o->json = true;
+		return 0;
+	case OPT_QUIET:
+		if (duration_parse(optarg, &o->quiet_s, err) < 0)
+			return cmd_usage_error(err, "--quiet-period: %s",
+			    err->msg);
+		if (o->quiet_s <= 0)
+			return cmd_usage_error(err, "--quiet-period: must be "
+			    "more than 0");
 		return 0;
 	}
 	return cmd_usage_error(err, "unexpected option");
@@ -70,10 +79,12 @@ cmd_report_exec(const struct cmd_entry *self, struct cmd_globals *g,
 
 const struct cmd_entry cmd_report_entry = {
 	.name = "report",
-	.args = "[--image REF] [--since DURATION] [--json]",
+	.args = "[--image REF] [--since DURATION] [--quiet-period D] [--json]",
 	.summary = "show baselines, denials and alerts",
 	.help =
-"Print, for each image, its learning window, the containers seen, the\n"
+"Print, for each image, its learning window, the containers seen, whether\n"
+"its baseline is ready to enforce (and why not: records lost, no container\n"
+"watched from its start, new facts within the quiet period), the\n"
 "executables, syscalls and written paths of its baseline, then its denials\n"
 "and alerts grouped by kind and path, and the latest ones with the process\n"
 "and its parent. Colour only on a terminal (NO_COLOR disables it).\n"
@@ -81,6 +92,8 @@ const struct cmd_entry cmd_report_entry = {
 "Options:\n"
 "  -i, --image REF        only this image\n"
 "  -s, --since DURATION   only events of the last DURATION (30m, 24h, 7d)\n"
+"      --quiet-period D   converged after D with nothing new (default: the\n"
+"                         one learn was given, else 60s)\n"
 "      --json             one JSON object for machines (see README.md)\n"
 "\n"
 "Examples:\n"

@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/escape.h"
 #include "common/json.h"
+#include "common/syscallname.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
 #include "container/container.h"
@@ -28,6 +29,7 @@
 #define SYSCALL_NAME_MAX	64
 #define IMAGE_ID_MAX		256
 #define CANDIDATES_MAX		8
+#define IMPORTED_STARTS_MAX	64	/* from-start containers carried */
 
 /* --- selecting the image ----------------------------------------------- */
 
@@ -114,6 +116,61 @@ json_write(const struct baseline_write *w)
 	return o;
 }
 
+json_t *
+portable_readiness_json(const struct image_readiness *r)
+{
+	char	 lines[8][200];
+	json_t	*o = json_object(), *a = json_array();
+	size_t	 n, i;
+
+	json_object_set_new(o, "ready", json_boolean(r->ready));
+	n = image_readiness_reasons(r, lines, 8);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(lines[i]));
+	json_object_set_new(o, "reasons", a);
+	json_object_set_new(o, "containers_from_start",
+	    json_integer(r->containers_from_start));
+	json_object_set_new(o, "containers_attached_late",
+	    json_integer(r->containers_attached_late));
+	json_object_set_new(o, "audit_lost", json_integer(r->audit_lost));
+	json_object_set_new(o, "events_lost", json_integer(r->events_lost));
+	json_object_set_new(o, "last_new_fact",
+	    rt_json_time(r->last_new_fact_ms));
+	json_object_set_new(o, "quiet_period_s",
+	    json_integer(r->quiet_ms / 1000));
+	return o;
+}
+
+json_t *
+portable_syscalls_json(const struct baseline *b, uint32_t arch,
+    json_t **by_arch)
+{
+	json_t		*a = json_array(), *other;
+	const char	*an;
+	char		 name[64];
+	size_t		 i;
+
+	*by_arch = NULL;
+	for (i = 0; i < b->n_syscalls; i++) {
+		syscall_name(b->syscalls[i].arch, b->syscalls[i].nr, name,
+		    sizeof(name));
+		if (b->syscalls[i].arch == arch) {
+			json_array_append_new(a, json_string(name));
+			continue;
+		}
+		if ((an = syscall_arch_name(b->syscalls[i].arch)) == NULL)
+			continue;
+		if (*by_arch == NULL)
+			*by_arch = json_object();
+		if ((other = json_object_get(*by_arch, an)) == NULL) {
+			other = json_array();
+			json_object_set_new(*by_arch, an, other);
+		}
+		json_array_append_new(other, json_string(name));
+	}
+	return a;
+}
+
 static char *
 image_id_of(struct store *st, int64_t key, struct rt_error *err)
 {
@@ -134,9 +191,10 @@ int
 portable_export(struct store *st, const char *image_pattern, FILE *out,
     struct rt_error *err)
 {
-	struct baseline	*b;
-	json_t		*root, *a;
-	char		*ref, *id, now[40];
+	struct baseline		*b;
+	struct image_readiness	 r;
+	json_t			*root, *a, *by_arch;
+	char			*ref, *id, now[40];
 	int64_t		 key;
 	size_t		 i;
 	int		 rc;
@@ -147,6 +205,10 @@ portable_export(struct store *st, const char *image_pattern, FILE *out,
 	free(ref);
 	if ((rc = store_baseline_load(st, key, &b, err)) < 0)
 		return rc;
+	if ((rc = store_image_readiness(st, key, 0, &r, err)) < 0) {
+		baseline_free(b);
+		return rc;
+	}
 	id = image_id_of(st, key, err);
 	time_rfc3339(time_now_ms(), now, sizeof(now));
 
@@ -161,14 +223,17 @@ portable_export(struct store *st, const char *image_pattern, FILE *out,
 	for (i = 0; i < b->n_execs; i++)
 		json_array_append_new(a, json_exec(&b->execs[i]));
 	json_object_set_new(root, "executables", a);
-	a = json_array();
-	for (i = 0; i < b->n_syscalls; i++)
-		json_array_append_new(a, json_string(b->syscalls[i]));
+	json_object_set_new(root, "arch",
+	    json_string(syscall_arch_name(syscall_arch_native())));
+	a = portable_syscalls_json(b, syscall_arch_native(), &by_arch);
 	json_object_set_new(root, "syscalls", a);
+	if (by_arch != NULL)
+		json_object_set_new(root, "syscalls_by_arch", by_arch);
 	a = json_array();
 	for (i = 0; i < b->n_writes; i++)
 		json_array_append_new(a, json_write(&b->writes[i]));
 	json_object_set_new(root, "writes", a);
+	json_object_set_new(root, "readiness", portable_readiness_json(&r));
 
 	rc = 0;
 	if (json_dumpf(root, out, JSON_INDENT(2)) < 0 || fputc('\n', out) == EOF
@@ -277,6 +342,60 @@ is_syscall_name(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
+/* The names of array a, on arch, appended to b's syscalls. */
+static int
+parse_syscalls(json_t *a, uint32_t arch, struct baseline *b,
+    const char *file, const char *where, struct rt_error *err)
+{
+	json_t	*v;
+	size_t	 i;
+	int	 nr;
+
+	if (!json_is_array(a))
+		return invalid(err, file, "'%s' must be an array", where);
+	b->syscalls = xreallocarray(b->syscalls, b->n_syscalls +
+	    json_array_size(a) + 1, sizeof(*b->syscalls));
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) || !is_syscall_name(json_string_value(v)))
+			return invalid(err, file, "%s[%zu]: must be a syscall "
+			    "name ([a-z0-9_]+)", where, i);
+		if ((nr = syscall_number(arch, json_string_value(v))) < 0)
+			return invalid(err, file, "%s[%zu]: '%s' is no syscall "
+			    "libseccomp knows on %s", where, i,
+			    json_string_value(v), syscall_arch_name(arch));
+		b->syscalls[b->n_syscalls].arch = arch;
+		b->syscalls[b->n_syscalls].nr = nr;
+		b->syscalls[b->n_syscalls++].first_ms = 0;
+	}
+	return 0;
+}
+
+/* Only what import keeps of the exporter's readiness: its losses. */
+static int
+parse_readiness(json_t *o, struct portable_baseline *pb, const char *file,
+    struct rt_error *err)
+{
+	static const char *const keys[] = { "ready", "reasons",
+	    "containers_from_start", "containers_attached_late", "audit_lost",
+	    "events_lost", "last_new_fact", "quiet_period_s", NULL };
+
+	if (o == NULL)
+		return 0;
+	if (!json_is_object(o))
+		return invalid(err, file, "'readiness' must be an object");
+	if (check_keys(o, keys, file, "readiness", err) < 0 ||
+	    get_count(o, "audit_lost", &pb->audit_lost, file, "readiness",
+	    err) < 0 ||
+	    get_count(o, "containers_from_start", &pb->containers_from_start,
+	    file, "readiness", err) < 0)
+		return -EINVAL;
+	if (json_object_get(o, "events_lost") != NULL &&
+	    get_count(o, "events_lost", &pb->events_lost, file, "readiness",
+	    err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 static bool
 is_image_id(const char *s)
 {
@@ -365,7 +484,8 @@ parse_header(json_t *root, struct portable_baseline *pb, const char *file,
     struct rt_error *err)
 {
 	static const char *const keys[] = { "format", "version", "image",
-	    "image_id", "exported", "executables", "syscalls", "writes", NULL };
+	    "image_id", "exported", "executables", "arch", "syscalls",
+	    "syscalls_by_arch", "writes", "readiness", NULL };
 	json_t	*v;
 	char	*norm;
 
@@ -406,11 +526,20 @@ parse_root(json_t *root, struct portable_baseline *pb, const char *file,
 {
 	struct baseline	*b = &pb->b;
 	json_t		*a, *v;
-	char		 where[64];
+	const char	*an;
+	char		 where[96];
 	size_t		 i;
+	uint32_t	 arch;
 
 	if (parse_header(root, pb, file, err) < 0)
 		return -EINVAL;
+	/* Files without "arch" (older rtguard) were learned natively. */
+	arch = syscall_arch_native();
+	if ((v = json_object_get(root, "arch")) != NULL &&
+	    (!json_is_string(v) ||
+	    (arch = syscall_arch_by_name(json_string_value(v))) == 0))
+		return invalid(err, file, "'arch' must be an architecture "
+		    "name (x86_64, x86, aarch64, ...)");
 
 	if ((a = get_array(root, "executables", file, err)) == NULL)
 		return -EINVAL;
@@ -423,16 +552,26 @@ parse_root(json_t *root, struct portable_baseline *pb, const char *file,
 		widen(pb, b->execs[i].first_ms, b->execs[i].last_ms);
 	}
 
-	if ((a = get_array(root, "syscalls", file, err)) == NULL)
+	if (parse_syscalls(json_object_get(root, "syscalls"), arch, b, file,
+	    "syscalls", err) < 0)
 		return -EINVAL;
-	b->syscalls = xcalloc(json_array_size(a) + 1, sizeof(*b->syscalls));
-	json_array_foreach(a, i, v) {
-		if (!json_is_string(v) || !is_syscall_name(json_string_value(v)))
-			return invalid(err, file, "syscalls[%zu]: must be a "
-			    "syscall name ([a-z0-9_]+)", i);
-		b->syscalls[i] = xstrdup(json_string_value(v));
-		b->n_syscalls = i + 1;
+	if ((a = json_object_get(root, "syscalls_by_arch")) != NULL) {
+		if (!json_is_object(a))
+			return invalid(err, file, "'syscalls_by_arch' must be "
+			    "an object");
+		json_object_foreach(a, an, v) {
+			snprintf(where, sizeof(where), "syscalls_by_arch.%.40s",
+			    an);
+			if ((arch = syscall_arch_by_name(an)) == 0)
+				return invalid(err, file, "%s: unknown "
+				    "architecture", where);
+			if (parse_syscalls(v, arch, b, file, where, err) < 0)
+				return -EINVAL;
+		}
 	}
+	if (parse_readiness(json_object_get(root, "readiness"), pb, file,
+	    err) < 0)
+		return -EINVAL;
 
 	if ((a = get_array(root, "writes", file, err)) == NULL)
 		return -EINVAL;
@@ -456,8 +595,6 @@ portable_baseline_free(struct portable_baseline *pb)
 		return;
 	for (i = 0; i < pb->b.n_execs; i++)
 		free(pb->b.execs[i].path);
-	for (i = 0; i < pb->b.n_syscalls; i++)
-		free(pb->b.syscalls[i]);
 	for (i = 0; i < pb->b.n_writes; i++)
 		free(pb->b.writes[i].path);
 	free(pb->b.execs);
@@ -535,7 +672,8 @@ import_facts(struct store *st, const struct portable_baseline *pb,
     struct rt_error *err)
 {
 	const struct baseline	*b = &pb->b;
-	int64_t			 key, seen;
+	int64_t			 key, seen, now;
+	char			 id[96];
 	size_t			 i;
 
 	if (store_image_add(st, b->image_ref, pb->image_id, &key, err) < 0)
@@ -546,15 +684,28 @@ import_facts(struct store *st, const struct portable_baseline *pb,
 	/* The file keeps no time per syscall: they date from the window. */
 	seen = pb->first_ms > 0 ? pb->first_ms : time_now_ms();
 	for (i = 0; i < b->n_syscalls; i++)
-		if (store_syscall_record(st, key, b->syscalls[i], seen, err) < 0)
+		if (store_syscall_record(st, key, b->syscalls[i].arch,
+		    b->syscalls[i].nr, seen, err) < 0)
 			return -EIO;
 	for (i = 0; i < b->n_writes; i++)
 		if (store_write_record(st, key, &b->writes[i], err) < 0)
 			return -EIO;
 	if (pb->first_ms > 0 && store_image_learned(st, key, pb->first_ms,
-	    pb->last_ms > pb->first_ms ? pb->last_ms : pb->first_ms, 0,
-	    err) < 0)
+	    pb->last_ms > pb->first_ms ? pb->last_ms : pb->first_ms,
+	    pb->audit_lost, pb->events_lost, err) < 0)
 		return -EIO;
+	/*
+	 * The exporter watched containers from their start: so did this
+	 * baseline, wherever it is enforced (the readiness says so).
+	 */
+	now = time_now_ms();
+	for (i = 0; i < (size_t)pb->containers_from_start &&
+	    i < IMPORTED_STARTS_MAX; i++) {
+		snprintf(id, sizeof(id), "imported:%lld:%zu",
+		    (long long)pb->last_ms, i);
+		if (store_container_seen(st, id, key, true, now, err) < 0)
+			return -EIO;
+	}
 	return 0;
 }
 

@@ -8,8 +8,17 @@
  *    "exported":RFC3339,
  *    "executables":[{"path":P,"sha256":HEX|null,"count":N,"from_image":B,
  *                    "first_seen_ms":N,"last_seen_ms":N}],
- *    "syscalls":["read",...],
- *    "writes":[{"path":P,"count":N,"first_seen_ms":N,"last_seen_ms":N}]}
+ *    "arch":"x86_64", "syscalls":["read",...],
+ *    "syscalls_by_arch":{"x86":["read",...]},          (optional)
+ *    "writes":[{"path":P,"count":N,"first_seen_ms":N,"last_seen_ms":N}],
+ *    "readiness":{"ready":B,"reasons":[S],"containers_from_start":N,
+ *                 "containers_attached_late":N,"audit_lost":N,
+ *                 "events_lost":N,"last_new_fact":RFC3339|null,
+ *                 "quiet_period_s":N}}                    (optional)
+ * Syscalls are names on "arch" (native if absent), libseccomp's spelling,
+ * turned into numbers on import. Of the readiness, import keeps the losses
+ * and the containers watched from their start: a baseline learned with
+ * records lost stays incomplete wherever it goes.
  * Paths are arbitrary bytes, written through rt_escape() and read back
  * through rt_unescape(), so they round-trip exactly. A file is validated
  * whole before anything is written to the store, and one file is imported
@@ -33,6 +42,7 @@ struct portable_baseline {
 	char		*file;		/* where it was read from */
 	char		*image_id;	/* may be NULL */
 	int64_t		 first_ms, last_ms;	/* window of its facts, 0 if none */
+	int64_t		 audit_lost, events_lost, containers_from_start;
 	struct baseline	 b;		/* image_ref, execs, syscalls, writes */
 };
 
@@ -43,6 +53,17 @@ struct portable_baseline {
  */
 int	portable_image_select(struct store *st, const char *pattern,
 	    int64_t *key, char **ref_out, struct rt_error *err);
+
+/* A baseline's readiness as the JSON object above (report uses it too). */
+struct json_t;
+struct json_t *portable_readiness_json(const struct image_readiness *r);
+/*
+ * A baseline's syscalls by name: those of arch as an array (returned),
+ * the others in *by_arch (an object of arrays keyed by arch name), or
+ * NULL when there are none.
+ */
+struct json_t *portable_syscalls_json(const struct baseline *b,
+	    uint32_t arch, struct json_t **by_arch);
 
 /* Write the baseline of the image pattern selects to out as JSON. */
 int	portable_export(struct store *st, const char *image_pattern, FILE *out,

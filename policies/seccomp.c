@@ -4,18 +4,19 @@
  * The filter is installed by the runtime (runc, crun) before it execs the
  * container's entrypoint, so the profile must also allow what the runtime
  * does after that point, and what the dynamic loader and libc do before
- * main(); runtime_syscalls lists those. Every name is checked against
- * libseccomp: a name it cannot resolve would make the runtime refuse the
- * whole profile.
+ * main(); runtime_syscalls lists those. The baseline's syscalls are
+ * (arch, number) pairs, named here by libseccomp; a name it cannot
+ * resolve would make the runtime refuse the whole profile.
  */
 #include <errno.h>
 #include <jansson.h>
-#include <libaudit.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "common/syscallname.h"
 #include "common/xmalloc.h"
 #include "policies/seccomp.h"
 
@@ -46,6 +47,23 @@ static const char *const architectures[] = {
 	"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
 };
 
+/* Whether a runtime resolves name on at least one of the profile's arches. */
+static bool
+name_known(const char *name)
+{
+	static const uint32_t	arch[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86,
+	    SCMP_ARCH_X32 };
+	size_t			i;
+
+	if (seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR)
+		return true;
+	for (i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
+		if (seccomp_syscall_resolve_name_arch(arch[i], name) !=
+		    __NR_SCMP_ERROR)
+			return true;
+	return false;
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -56,30 +74,22 @@ int
 seccomp_export(const struct baseline *b, FILE *out, struct rt_error *err)
 {
 	const char	**names;
-	char		**renamed;
+	char		**owned, buf[64];
 	json_t		 *root, *a, *rule, *list;
 	size_t		  n_rt, n, i;
-	int		  skipped = 0, rc = 0, machine, nr;
+	int		  skipped = 0, rc = 0;
 
 	/*
-	 * Learned names are libaudit's; a few differ from the kernel's and
-	 * libseccomp's for the same number (x86_64: pread, pwrite for
-	 * pread64, pwrite64). Go through the number.
+	 * One list of names for every arch of the profile: runc resolves
+	 * each name per arch. The baseline holds (arch, number); libseccomp
+	 * names them in the spelling it will read back.
 	 */
-	machine = audit_detect_machine();
-	renamed = xcalloc(b->n_syscalls + 1, sizeof(*renamed));
 	n_rt = sizeof(runtime_syscalls) / sizeof(runtime_syscalls[0]);
+	owned = xcalloc(b->n_syscalls + 1, sizeof(*owned));
 	names = xcalloc(b->n_syscalls + n_rt, sizeof(*names));
-	for (n = 0; n < b->n_syscalls; n++) {
-		names[n] = b->syscalls[n];
-		nr = machine >= 0 ?
-		    audit_name_to_syscall(b->syscalls[n], machine) : -1;
-		if (nr >= 0 && seccomp_syscall_resolve_name(names[n]) ==
-		    __NR_SCMP_ERROR &&
-		    (renamed[n] = seccomp_syscall_resolve_num_arch(
-		    SCMP_ARCH_NATIVE, nr)) != NULL)
-			names[n] = renamed[n];
-	}
+	for (n = 0; n < b->n_syscalls; n++)
+		names[n] = owned[n] = xstrdup(syscall_name(b->syscalls[n].arch,
+		    b->syscalls[n].nr, buf, sizeof(buf)));
 	for (i = 0; i < n_rt; i++)
 		names[n++] = runtime_syscalls[i];
 	qsort(names, n, sizeof(*names), name_cmp);
@@ -88,7 +98,7 @@ seccomp_export(const struct baseline *b, FILE *out, struct rt_error *err)
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
 			continue;
-		if (seccomp_syscall_resolve_name(names[i]) == __NR_SCMP_ERROR) {
+		if (!name_known(names[i])) {
 			log_warnx("seccomp profile for %s: leaving out '%s', "
 			    "a syscall libseccomp does not know", b->image_ref,
 			    names[i]);
@@ -99,8 +109,8 @@ seccomp_export(const struct baseline *b, FILE *out, struct rt_error *err)
 	}
 	free(names);
 	for (i = 0; i < b->n_syscalls; i++)
-		free(renamed[i]);
-	free(renamed);
+		free(owned[i]);
+	free(owned);
 
 	root = json_object();
 	json_object_set_new(root, "defaultAction",

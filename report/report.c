@@ -16,9 +16,11 @@
 
 #include "common/escape.h"
 #include "common/json.h"
+#include "common/syscallname.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
 #include "container/container.h"
+#include "policies/portable.h"
 #include "report/report.h"
 #include "store/store.h"
 
@@ -82,12 +84,38 @@ text_window(FILE *out, const struct image_info *im)
 		fprintf(out, "  image id    %.19s\n", im->image_id);
 }
 
+/* Ready to enforce, or why not, and where the verdict comes from. */
+static void
+text_readiness(FILE *out, const struct painter *p,
+    const struct image_readiness *r)
+{
+	char	lines[8][200], t[40];
+	size_t	n, i;
+
+	n = image_readiness_reasons(r, lines, 8);
+	if (r->ready)
+		fprintf(out, "  readiness   ready to enforce\n");
+	else
+		fprintf(out, "  readiness   %snot ready%s: %s\n", YELLOW(p),
+		    RESET(p), lines[0]);
+	for (i = 1; i < n; i++)
+		fprintf(out, "              and %s\n", lines[i]);
+	fmt_time(r->last_new_fact_ms, t, sizeof(t));
+	fprintf(out, "              %lld container%s watched from start, %lld "
+	    "attached late; last new fact %s (quiet period %llds)\n",
+	    (long long)r->containers_from_start,
+	    r->containers_from_start == 1 ? "" : "s",
+	    (long long)r->containers_attached_late, t,
+	    (long long)(r->quiet_ms / 1000));
+}
+
 static void
 text_baseline(FILE *out, const struct painter *p, const struct baseline *b)
 {
 	size_t	 i;
 	int	 pw = p->width - 30, x;
-	char	*s;
+	char	*s, name[80], nm[64];
+	uint32_t native = syscall_arch_native();
 
 	if (pw < 20)
 		pw = 20;
@@ -107,13 +135,23 @@ text_baseline(FILE *out, const struct painter *p, const struct baseline *b)
 	    RESET(p));
 	x = 0;
 	for (i = 0; i < b->n_syscalls; i++) {
-		int n = (int)strlen(b->syscalls[i]) + 1;
+		int n;
 
+		/* Another arch than the native one says which. */
+		syscall_name(b->syscalls[i].arch, b->syscalls[i].nr, nm,
+		    sizeof(nm));
+		if (b->syscalls[i].arch == native)
+			snprintf(name, sizeof(name), "%s", nm);
+		else
+			snprintf(name, sizeof(name), "%s:%s",
+			    syscall_arch_name(b->syscalls[i].arch) != NULL ?
+			    syscall_arch_name(b->syscalls[i].arch) : "?", nm);
+		n = (int)strlen(name) + 1;
 		if (x == 0 || x + n > p->width - 2) {
 			fprintf(out, "%s    ", x ? "\n" : "");
 			x = 4;
 		}
-		fprintf(out, "%s ", b->syscalls[i]);
+		fprintf(out, "%s ", name);
 		x += n;
 	}
 	if (x)
@@ -205,9 +243,10 @@ text_events(FILE *out, const struct painter *p, const char *ref,
 /* --- JSON ---------------------------------------------------------------- */
 
 static json_t *
-json_image(const struct image_info *im, const struct baseline *b)
+json_image(const struct image_info *im, const struct baseline *b,
+    const struct image_readiness *r)
 {
-	json_t	*o, *a;
+	json_t	*o, *a, *by_arch;
 	size_t	 i;
 
 	o = json_object();
@@ -217,6 +256,7 @@ json_image(const struct image_info *im, const struct baseline *b)
 	json_object_set_new(o, "learned_to", rt_json_time(im->learn_last_ms));
 	json_object_set_new(o, "containers", json_integer(im->containers));
 	json_object_set_new(o, "audit_lost", json_integer(im->audit_lost));
+	json_object_set_new(o, "readiness", portable_readiness_json(r));
 	json_object_set_new(o, "denied", json_integer(im->denied));
 	json_object_set_new(o, "alerted", json_integer(im->alerted));
 	a = json_array();
@@ -235,10 +275,10 @@ json_image(const struct image_info *im, const struct baseline *b)
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(o, "executables", a);
-	a = json_array();
-	for (i = 0; i < b->n_syscalls; i++)
-		json_array_append_new(a, json_string(b->syscalls[i]));
+	a = portable_syscalls_json(b, syscall_arch_native(), &by_arch);
 	json_object_set_new(o, "syscalls", a);
+	if (by_arch != NULL)
+		json_object_set_new(o, "syscalls_by_arch", by_arch);
 	a = json_array();
 	for (i = 0; i < b->n_writes; i++)
 		json_array_append_new(a, rt_json_escaped(b->writes[i].path));
@@ -292,6 +332,7 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 	struct store		*st;
 	struct image_info	*im;
 	struct baseline		*b;
+	struct image_readiness	 r;
 	struct painter		 p = { o->color, o->width > 40 ? o->width : 80 };
 	struct json_events_ctx	 jc = { out, 0 };
 	struct event_filter	 f;
@@ -329,14 +370,20 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 			continue;
 		if ((rc = store_baseline_load(st, im[i].key, &b, err)) < 0)
 			goto free_images;
+		if ((rc = store_image_readiness(st, im[i].key,
+		    o->quiet_s * 1000, &r, err)) < 0) {
+			baseline_free(b);
+			goto free_images;
+		}
 		if (o->json) {
-			json_array_append_new(images, json_image(&im[i], b));
+			json_array_append_new(images, json_image(&im[i], b, &r));
 		} else {
 			s = rt_escape_str(im[i].ref);
 			fprintf(out, "%s%sImage %s%s\n", i ? "\n" : "", BOLD(&p),
 			    s, RESET(&p));
 			free(s);
 			text_window(out, &im[i]);
+			text_readiness(out, &p, &r);
 			fprintf(out, "  decisions   %lld denied, %lld alerted\n",
 			    (long long)im[i].denied, (long long)im[i].alerted);
 			text_baseline(out, &p, b);

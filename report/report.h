@@ -19,6 +19,7 @@ struct report_options {
 	const char	*db_path;
 	const char	*image;		/* --image pattern, NULL: all */
 	int64_t		 since_s;	/* --since, 0: all time */
+	int64_t		 quiet_s;	/* --quiet-period, 0: the image's own */
 	bool		 json;
 	bool		 color;		/* only when out is a tty */
 	int		 width;		/* terminal columns, 80 if unknown */
