@@ -13,7 +13,7 @@ check_PROGRAMS += tests/unit/test_store
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = store/libstore.a common/libcommon.a \
-	$(UNIT_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) -lpthread
+	$(UNIT_LIBS) $(SQLITE_LIBS) $(SECCOMP_LIBS) $(CRYPTO_LIBS) -lpthread
 TESTS += tests/unit/test_store
 
 check_PROGRAMS += tests/unit/test_container
@@ -39,7 +39,10 @@ TESTS += tests/unit/test_policy
 
 check_PROGRAMS += tests/unit/test_learner
 tests_unit_test_learner_SOURCES = tests/unit/test_learner.c
-tests_unit_test_learner_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_learner_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_unit_test_learner_LDADD = learner/liblearner.a enforcer/libenforcer.a \
-	common/libcommon.a $(UNIT_LIBS)
+	daemon/libdaemon.a container/libcontainer.a store/libstore.a \
+	common/libcommon.a $(UNIT_LIBS) $(AUDIT_LIBS) $(SECCOMP_LIBS) \
+	$(SQLITE_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) \
+	$(LIBEVENT_LIBS) $(CRYPTO_LIBS) -lpthread
 TESTS += tests/unit/test_learner

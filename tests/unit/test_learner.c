@@ -7,6 +7,8 @@
  * and truncated shapes the kernel can hand us.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +19,7 @@
 
 #include "enforcer/intent.h"
 #include "learner/auditrec.h"
+#include "learner/internal.h"
 
 /* Recorded with auditctl -a exit,always -S sendto on a test machine. */
 static const char syscall_rec[] =
@@ -446,10 +449,101 @@ test_intent_stays_within_len(void **state)
 	assert_int_equal(intent_parse(text, fourth - 2), INTENT_UNKNOWN);
 }
 
+/* --- stable written paths (learner/facts.c) ------------------------------ */
+
+static void
+assert_pattern(const char *path, const char *want)
+{
+	char	out[PATH_MAX];
+	bool	changed;
+
+	changed = facts_write_pattern(path, out, sizeof(out));
+	assert_string_equal(out, want);
+	assert_int_equal(changed, strcmp(path, want) != 0);
+}
+
+static void
+test_run_and_var_run_are_one_written_path(void **state)
+{
+	(void)state;
+	assert_pattern("/var/run/nginx.pid", "/run/nginx.pid");
+	assert_pattern("/run/nginx.pid", "/run/nginx.pid");
+	assert_pattern("/var/run", "/run");
+	assert_pattern("/var/lock/x.lock", "/run/lock/x.lock");
+	assert_pattern("/var/running/x", "/var/running/x");
+}
+
+static void
+test_pids_wal_segments_and_random_names_become_patterns(void **state)
+{
+	(void)state;
+	/* PostgreSQL's, as learned from a real database. */
+	assert_pattern("/dev/shm/PostgreSQL.1804289383", "/dev/shm/PostgreSQL.*");
+	assert_pattern("/var/lib/postgresql/data/global/pg_internal.init.4711",
+	    "/var/lib/postgresql/data/global/pg_internal.init.*");
+	assert_pattern("/var/lib/postgresql/data/base/pgsql_tmp/pgsql_tmp812.0",
+	    "/var/lib/postgresql/data/base/pgsql_tmp/pgsql_tmp*.0");
+	assert_pattern("/var/lib/postgresql/data/pg_wal/000000010000000000000001",
+	    "/var/lib/postgresql/data/pg_wal/*");
+	assert_pattern("/var/lib/postgresql/data/base/16384/2619",
+	    "/var/lib/postgresql/data/base/*/*");
+	/* mkstemp's mixed-case suffix, a hex session id. */
+	assert_pattern("/tmp/tmp.Xa3bQ9", "/tmp/tmp.*");
+	assert_pattern("/var/lib/php/sess_9f8e7d6c5b4a", "/var/lib/php/sess_*");
+	assert_pattern("/data/a3f5c2d18e9b7a60c4d2e1f0a9b8c7d6.blob",
+	    "/data/*.blob");
+}
+
+static void
+test_ordinary_names_are_kept_as_they_are(void **state)
+{
+	(void)state;
+	assert_pattern("/var/log/nginx/access.log", "/var/log/nginx/access.log");
+	assert_pattern("/var/log/nginx/access.log.1",
+	    "/var/log/nginx/access.log.1");
+	assert_pattern("/var/lib/postgresql/15/main/postmaster.pid",
+	    "/var/lib/postgresql/15/main/postmaster.pid");
+	assert_pattern("/usr/lib/x86_64-linux-gnu/libc.so.6",
+	    "/usr/lib/x86_64-linux-gnu/libc.so.6");
+	assert_pattern("/etc/app/file-v2alpha1", "/etc/app/file-v2alpha1");
+	assert_pattern("/data/redis/dump.rdb", "/data/redis/dump.rdb");
+	assert_pattern("/tmp/out", "/tmp/out");
+}
+
+static void
+test_pattern_never_overruns_its_buffer(void **state)
+{
+	char	out[8];
+
+	(void)state;
+	facts_write_pattern("/var/run/a-very-long-name", out, sizeof(out));
+	assert_int_equal(strlen(out), 7);
+	assert_memory_equal(out, "/run/a-", 7);
+}
+
+/* --- the runtime's own setup (learner/records.c) -------------------------- */
+
+static void
+test_runc_init_is_the_runtime_not_the_image(void **state)
+{
+	(void)state;
+	assert_true(records_comm_is_runtime("runc:[2:INIT]", 13));
+	assert_true(records_comm_is_runtime("runc:[1:CHILD]", 14));
+	assert_false(records_comm_is_runtime("runc", 4));
+	assert_false(records_comm_is_runtime("nginx", 5));
+	assert_false(records_comm_is_runtime("runc:[", 5));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_and_var_run_are_one_written_path),
+		cmocka_unit_test(
+		    test_pids_wal_segments_and_random_names_become_patterns),
+		cmocka_unit_test(test_ordinary_names_are_kept_as_they_are),
+		cmocka_unit_test(test_pattern_never_overruns_its_buffer),
+		cmocka_unit_test(test_runc_init_is_the_runtime_not_the_image),
 		cmocka_unit_test(test_serial_of_real_records),
 		cmocka_unit_test(test_serial_rejects_malformed_headers),
 		cmocka_unit_test(test_serial_overflow_is_refused),

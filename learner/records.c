@@ -1,0 +1,574 @@
+/*
+ * records.c: audit records turned into events of containers.
+ *
+ * The kernel writes one event as several records sharing a serial
+ * (SYSCALL, CWD, PATH..., EOE). A SYSCALL record names a host pid: it is
+ * attributed through the pid's cgroup (its parent's, for a process already
+ * gone; the pids fanotify saw exec'ing, at once). Then:
+ *   - a host process: not learned; one busy enough is left out of the
+ *     audit rule (audit_exclude_pid), so it stops costing records;
+ *   - the container runtime's own setup (runc's init before it execs the
+ *     container's entrypoint, also for `exec`; comm "runc:[2:INIT]"): not
+ *     the image's, never learned, but proof that the container was
+ *     audited from before its first instruction;
+ *   - an attached container: its image learns the syscall; deletes and
+ *     renames wait for their PATH records, execs for the name they were
+ *     run as, until EOE;
+ *   - a container not attached yet (its start event or OCI hook not
+ *     handled): kept by container id, bounded, and applied when it is
+ *     attached, or forgotten when it turns out not to be of a learned
+ *     image. What does not fit is counted as lost, never silently.
+ */
+#include <errno.h>
+#include <libaudit.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "common/xmalloc.h"
+#include "learner/auditrec.h"
+#include "learner/internal.h"
+
+#define PID_CACHE		8192
+#define PID_CACHE_TTL_MS	2000
+#define PID_SEEN_TTL_MS		60000	/* a pid fanotify saw exec */
+#define EVENTS_MAX		256	/* events waiting for their EOE */
+#define EVENT_NAMES		4
+#define PENDING_MAX		64	/* containers not attached yet */
+#define PENDING_NAMES		256	/* paths kept per such container */
+#define PENDING_TTL_MS		120000	/* unclaimed for this long: forgotten */
+#define IGNORED_MAX		256	/* containers known not to be learned */
+#define HOST_SLOTS		1024
+#define HOST_BUSY		32	/* records per tick before exclusion */
+
+enum aevent_kind { AEV_FILE = 1, AEV_EXEC };
+
+struct pid_slot {
+	pid_t		 pid;
+	int64_t		 expires;
+	char		 id[CONTAINER_ID_LEN + 1];	/* "": host */
+};
+
+/* The records of one serial, until its EOE. */
+struct aevent {
+	uint64_t	 serial;
+	enum aevent_kind kind;		/* 0: slot free */
+	char		 id[CONTAINER_ID_LEN + 1];
+	char		*cwd;
+	char		*names[EVENT_NAMES];
+	size_t		 n_names;
+};
+
+/* What a container did before it was attached. */
+struct pcontainer {
+	char		 id[CONTAINER_ID_LEN + 1];
+	int64_t		 first_ms, last_ms;
+	unsigned char	 sc[LEARN_ARCHES][LEARN_MASK_BYTES];
+	char		*writes[PENDING_NAMES];
+	size_t		 n_writes;
+	char		*execs[PENDING_NAMES];
+	size_t		 n_execs;
+	bool		 saw_runtime;
+	uint64_t	 lost;
+};
+
+struct host_slot {
+	pid_t		 pid;
+	uint32_t	 n;
+};
+
+struct records {
+	struct learner		*l;
+	struct pid_slot		 pids[PID_CACHE];
+	struct aevent		 events[EVENTS_MAX];
+	size_t			 next_event;
+	struct pcontainer	*pending[PENDING_MAX];
+	size_t			 n_pending;
+	char			 ignored[IGNORED_MAX][CONTAINER_ID_LEN + 1];
+	size_t			 next_ignored;
+	struct host_slot	 host[HOST_SLOTS];
+	uint64_t		 lost;
+	int			 nr_execve[LEARN_ARCHES], nr_execveat[LEARN_ARCHES];
+	unsigned char		 file_nr[LEARN_ARCHES][LEARN_MASK_BYTES];
+};
+
+struct records *
+records_new(struct learner *l)
+{
+	static const char *const files[] = { "unlink", "unlinkat", "rename",
+	    "renameat", "renameat2", "rmdir", "truncate", NULL };
+	struct records	*r = xcalloc(1, sizeof(*r));
+	size_t		 i;
+	int		 a, nr;
+
+	r->l = l;
+	for (a = 0; a < LEARN_ARCHES; a++) {
+		r->nr_execve[a] = r->nr_execveat[a] = -1;
+		if (l->arches[a] == 0)
+			continue;
+		r->nr_execve[a] = syscall_number(l->arches[a], "execve");
+		r->nr_execveat[a] = syscall_number(l->arches[a], "execveat");
+		for (i = 0; files[i] != NULL; i++)
+			if ((nr = syscall_number(l->arches[a], files[i])) >= 0)
+				r->file_nr[a][nr / 8] |= 1 << (nr % 8);
+	}
+	return r;
+}
+
+static void
+aevent_clear(struct aevent *e)
+{
+	size_t	i;
+
+	free(e->cwd);
+	for (i = 0; i < e->n_names; i++)
+		free(e->names[i]);
+	memset(e, 0, sizeof(*e));
+}
+
+static void
+pcontainer_free(struct pcontainer *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->n_writes; i++)
+		free(p->writes[i]);
+	for (i = 0; i < p->n_execs; i++)
+		free(p->execs[i]);
+	free(p);
+}
+
+void
+records_free(struct records *r)
+{
+	size_t	i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < EVENTS_MAX; i++)
+		aevent_clear(&r->events[i]);
+	for (i = 0; i < r->n_pending; i++)
+		pcontainer_free(r->pending[i]);
+	free(r);
+}
+
+bool
+records_comm_is_runtime(const char *comm, size_t len)
+{
+	/* runc names its init "runc:[0:PARENT]", "runc:[1:CHILD]", ... */
+	return len >= 6 && memcmp(comm, "runc:[", 6) == 0;
+}
+
+/* --- attribution ------------------------------------------------------------- */
+
+/* The container id of pid ("" for the host), cached for a moment. */
+static const char *
+container_of_pid(struct records *r, pid_t pid, int64_t now)
+{
+	struct pid_slot	*s = &r->pids[(unsigned)pid % PID_CACHE];
+	struct rt_error	 err;
+
+	if (pid <= 0)
+		return NULL;
+	if (s->pid != pid || s->expires <= now) {
+		s->pid = pid;
+		s->expires = now + PID_CACHE_TTL_MS;
+		if (cgroup_container_of_pid(pid, s->id, &err) < 0) {
+			s->id[0] = '\0';
+			if (err.code == ESRCH) {
+				s->pid = 0;	/* gone: not cached */
+				return NULL;
+			}
+		}
+	}
+	return s->id;
+}
+
+/* A pid fanotify saw exec in container id: known even once it is gone. */
+void
+records_note_pid(struct records *r, pid_t pid, const char *id)
+{
+	struct pid_slot	*s = &r->pids[(unsigned)pid % PID_CACHE];
+
+	if (pid <= 0)
+		return;
+	s->pid = pid;
+	s->expires = time_mono_ms() + PID_SEEN_TTL_MS;
+	snprintf(s->id, sizeof(s->id), "%s", id);
+}
+
+static struct pcontainer *
+pending_find(struct records *r, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < r->n_pending; i++)
+		if (strcmp(r->pending[i]->id, id) == 0)
+			return r->pending[i];
+	return NULL;
+}
+
+static bool
+ignored(const struct records *r, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < IGNORED_MAX; i++)
+		if (r->ignored[i][0] != '\0' && strcmp(r->ignored[i], id) == 0)
+			return true;
+	return false;
+}
+
+static struct pcontainer *
+pending_get(struct records *r, const char *id, int64_t now)
+{
+	struct pcontainer	*p;
+
+	if ((p = pending_find(r, id)) != NULL) {
+		p->last_ms = now;
+		return p;
+	}
+	if (r->n_pending == PENDING_MAX) {
+		r->lost++;
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	p->first_ms = p->last_ms = now;
+	r->pending[r->n_pending++] = p;
+	log_debug("audit: records of container %.12s, not attached yet, are "
+	    "kept", id);
+	return p;
+}
+
+static void
+pending_add(struct pcontainer *p, char **list, size_t *n, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(list[i], s) == 0)
+			return;
+	if (*n == PENDING_NAMES) {
+		p->lost++;
+		return;
+	}
+	list[(*n)++] = xstrdup(s);
+}
+
+static void
+host_busy(struct records *r, pid_t pid)
+{
+	struct host_slot	*h = &r->host[(unsigned)pid % HOST_SLOTS];
+
+	if (h->pid != pid) {
+		h->pid = pid;
+		h->n = 0;
+	}
+	if (++h->n == HOST_BUSY)
+		audit_exclude_pid(r->l, pid);
+}
+
+/* --- events ----------------------------------------------------------------- */
+
+static struct aevent *
+event_find(struct records *r, uint64_t serial)
+{
+	size_t	i;
+
+	for (i = 0; i < EVENTS_MAX; i++)
+		if (r->events[i].kind != 0 && r->events[i].serial == serial)
+			return &r->events[i];
+	return NULL;
+}
+
+/* "cwd" + "/" + name, for a relative name. */
+static char *
+event_path(const struct aevent *e, const char *name)
+{
+	if (name[0] == '/')
+		return xstrdup(name);
+	if (e->cwd == NULL)
+		return NULL;
+	if (strncmp(name, "./", 2) == 0)
+		name += 2;
+	return xasprintf("%s%s%s", e->cwd, strcmp(e->cwd, "/") == 0 ? "" : "/",
+	    name);
+}
+
+static void
+event_finish(struct records *r, struct aevent *e)
+{
+	struct lcontainer	*lc;
+	struct pcontainer	*p = NULL;
+	char			*path;
+	size_t			 i;
+
+	lc = learner_container(r->l, e->id);
+	if (lc == NULL && (p = pending_get(r, e->id, time_mono_ms())) == NULL)
+		goto out;
+	for (i = 0; i < e->n_names; i++) {
+		if ((path = event_path(e, e->names[i])) == NULL)
+			continue;
+		if (e->kind == AEV_FILE && lc != NULL)
+			facts_write(r->l->facts, lc->img, path);
+		else if (e->kind == AEV_FILE)
+			pending_add(p, p->writes, &p->n_writes, path);
+		else if (lc != NULL)
+			facts_exec_name(r->l->facts, lc, path, false);
+		else
+			pending_add(p, p->execs, &p->n_execs, path);
+		free(path);
+	}
+out:
+	aevent_clear(e);
+}
+
+static void
+event_start(struct records *r, uint64_t serial, enum aevent_kind kind,
+    const char *id)
+{
+	struct aevent	*e = &r->events[r->next_event++ % EVENTS_MAX];
+
+	if (e->kind != 0)
+		event_finish(r, e);	/* its EOE never came */
+	e->serial = serial;
+	e->kind = kind;
+	snprintf(e->id, sizeof(e->id), "%s", id);
+}
+
+static bool
+mask_has(const unsigned char *m, uint64_t nr)
+{
+	return nr < SYSCALL_NR_MAX && ((m[nr / 8] >> (nr % 8)) & 1);
+}
+
+static void
+syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
+    int64_t now)
+{
+	struct learner		*l = r->l;
+	struct lcontainer	*lc;
+	struct pcontainer	*p;
+	uint64_t		 arch, nr, pid, ppid;
+	const char		*id, *comm, *ok;
+	size_t			 clen, oklen;
+	int			 a;
+
+	if (auditrec_number(m, len, "arch", 16, &arch) < 0 ||
+	    auditrec_number(m, len, "syscall", 10, &nr) < 0 ||
+	    auditrec_number(m, len, "pid", 10, &pid) < 0 ||
+	    auditrec_number(m, len, "ppid", 10, &ppid) < 0 ||
+	    pid > INT32_MAX || ppid > INT32_MAX) {
+		log_debug("audit: SYSCALL record without arch/syscall/pid: "
+		    "%.*s", (int)(len > 300 ? 300 : len), m);
+		return;
+	}
+	if ((pid_t)pid == l->self)
+		return;
+	id = container_of_pid(r, (pid_t)pid, now);
+	/* A process already gone (sh -c true): its parent's container. */
+	if (id == NULL || id[0] == '\0') {
+		const char *pid2 = container_of_pid(r, (pid_t)ppid, now);
+
+		if (id == NULL || (pid2 != NULL && pid2[0] != '\0'))
+			id = pid2;
+	}
+	/*
+	 * The host, or a container of another image: not learned, and a
+	 * busy one is left out of the rule.
+	 */
+	if (id == NULL || id[0] == '\0' || ignored(r, id)) {
+		host_busy(r, (pid_t)pid);
+		return;
+	}
+	comm = auditrec_field(m, len, "comm", &clen);
+	if (comm != NULL && clen > 2 && comm[0] == '"' &&
+	    records_comm_is_runtime(comm + 1, clen - 2)) {
+		if ((lc = learner_container(l, id)) == NULL &&
+		    (p = pending_get(r, id, now)) != NULL)
+			p->saw_runtime = true;
+		return;
+	}
+	if ((a = learner_arch_index(l, (uint32_t)arch)) < 0 ||
+	    nr >= SYSCALL_NR_MAX)
+		return;
+	if ((lc = learner_container(l, id)) != NULL)
+		facts_syscall(l->facts, lc->img, a, (int)nr, time_now_ms());
+	else if ((p = pending_get(r, id, now)) != NULL)
+		p->sc[a][nr / 8] |= 1 << (nr % 8);
+	if (mask_has(r->file_nr[a], nr))
+		event_start(r, serial, AEV_FILE, id);
+	else if ((int)nr == r->nr_execve[a] || (int)nr == r->nr_execveat[a]) {
+		ok = auditrec_field(m, len, "success", &oklen);
+		if (ok != NULL && oklen == 3 && memcmp(ok, "yes", 3) == 0)
+			event_start(r, serial, AEV_EXEC, id);
+	}
+}
+
+static void
+path_record(struct aevent *e, const char *m, size_t len)
+{
+	const char	*v;
+	char		*nt = NULL, *s;
+	size_t		 n, ntl;
+	uint64_t	 item;
+
+	if (e->n_names == EVENT_NAMES)
+		return;
+	if (e->kind == AEV_EXEC) {
+		/* Item 0 is the file as execve was given it. */
+		if (auditrec_number(m, len, "item", 10, &item) < 0 || item != 0)
+			return;
+	} else {
+		if ((nt = auditrec_string(m, len, "nametype", &ntl)) == NULL &&
+		    (v = auditrec_field(m, len, "nametype", &ntl)) != NULL)
+			nt = xstrndup(v, ntl);	/* a bare word */
+		if (nt == NULL || (strcmp(nt, "DELETE") != 0 &&
+		    strcmp(nt, "CREATE") != 0)) {
+			free(nt);
+			return;
+		}
+		free(nt);
+	}
+	if ((s = auditrec_string(m, len, "name", &n)) == NULL)
+		return;
+	if (strlen(s) == n && n > 0)
+		e->names[e->n_names++] = s;
+	else
+		free(s);
+}
+
+void
+records_feed(struct records *r, int type, const char *m, size_t len)
+{
+	struct aevent	*e;
+	uint64_t	 serial;
+	size_t		 n;
+	int64_t		 now = time_mono_ms();
+
+	if (auditrec_serial(m, len, &serial) < 0) {
+		log_debug("audit: unparsed record type %d: %.*s", type,
+		    (int)(len > 200 ? 200 : len), m);
+		return;
+	}
+	r->l->n_records++;
+	switch (type) {
+	case AUDIT_SYSCALL:
+		syscall_record(r, m, len, serial, now);
+		break;
+	case AUDIT_CWD:
+		if ((e = event_find(r, serial)) != NULL && e->cwd == NULL)
+			e->cwd = auditrec_string(m, len, "cwd", &n);
+		break;
+	case AUDIT_PATH:
+		if ((e = event_find(r, serial)) != NULL)
+			path_record(e, m, len);
+		break;
+	case AUDIT_EOE:
+		if ((e = event_find(r, serial)) != NULL)
+			event_finish(r, e);
+		break;
+	}
+}
+
+void
+records_flush(struct records *r)
+{
+	size_t	i;
+
+	for (i = 0; i < EVENTS_MAX; i++)
+		if (r->events[i].kind != 0)
+			event_finish(r, &r->events[i]);
+}
+
+/* --- pending containers ------------------------------------------------------ */
+
+static void
+pending_remove(struct records *r, size_t i)
+{
+	pcontainer_free(r->pending[i]);
+	r->pending[i] = r->pending[--r->n_pending];
+}
+
+void
+records_attached(struct records *r, struct lcontainer *lc, bool *saw_start)
+{
+	struct pcontainer	*p;
+	int64_t			 when;
+	size_t			 i;
+	int			 a, nr;
+
+	*saw_start = false;
+	for (i = 0; i < r->n_pending; i++)
+		if (strcmp(r->pending[i]->id, lc->c->id) == 0)
+			break;
+	if (i == r->n_pending)
+		return;
+	p = r->pending[i];
+	*saw_start = p->saw_runtime;
+	/* Learned when it happened, not when the engine got round to it. */
+	when = time_now_ms() - (time_mono_ms() - p->first_ms);
+	for (a = 0; a < LEARN_ARCHES; a++)
+		for (nr = 0; nr < SYSCALL_NR_MAX; nr++)
+			if (mask_has(p->sc[a], (uint64_t)nr))
+				facts_syscall(r->l->facts, lc->img, a, nr, when);
+	for (i = 0; i < p->n_execs; i++)
+		facts_exec_name(r->l->facts, lc, p->execs[i], true);
+	for (i = 0; i < p->n_writes; i++)
+		facts_write(r->l->facts, lc->img, p->writes[i]);
+	if (p->lost > 0) {
+		log_warnx("container %.12s: %llu of its paths from before it "
+		    "was attached did not fit and were lost", lc->c->id,
+		    (unsigned long long)p->lost);
+		r->lost += p->lost;
+		lc->img->events_lost += p->lost;
+	}
+	log_info("container %.12s: applied what it did in the %lld ms before "
+	    "it was attached", lc->c->id,
+	    (long long)(time_mono_ms() - p->first_ms));
+	for (i = 0; i < r->n_pending; i++)
+		if (r->pending[i] == p)
+			pending_remove(r, i);
+}
+
+void
+records_forget(struct records *r, const char *id)
+{
+	size_t	i;
+
+	if (!ignored(r, id))
+		snprintf(r->ignored[r->next_ignored++ % IGNORED_MAX],
+		    sizeof(r->ignored[0]), "%s", id);
+	for (i = 0; i < r->n_pending; i++)
+		if (strcmp(r->pending[i]->id, id) == 0) {
+			pending_remove(r, i);
+			return;
+		}
+}
+
+void
+records_tick(struct records *r, int64_t now)
+{
+	size_t	i = 0;
+
+	memset(r->host, 0, sizeof(r->host));
+	while (i < r->n_pending) {
+		if (now - r->pending[i]->last_ms < PENDING_TTL_MS) {
+			i++;
+			continue;
+		}
+		log_debug("container %.12s: never attached; its records are "
+		    "forgotten", r->pending[i]->id);
+		pending_remove(r, i);
+	}
+}
+
+uint64_t
+records_pending_lost(const struct records *r)
+{
+	return r->lost;
+}
