@@ -208,13 +208,17 @@ rule_build(const struct learner *l, uint32_t arch, const unsigned char *mask)
 	klen = (size_t)snprintf(key, sizeof(key), LEARN_KEY_PREFIX "%d",
 	    (int)l->self);
 	r = xcalloc(1, sizeof(*r) + klen);
+	/* As audit_add_rule_data sets them: rules compare whole. */
+	r->flags = AUDIT_FILTER_EXIT;
+	r->action = AUDIT_ALWAYS;
 	for (nr = 0; nr < SYSCALL_NR_MAX; nr++)
 		if ((mask[nr / 8] >> (nr % 8)) & 1)
 			r->mask[nr / 32] |= 1U << (nr % 32);
 	rule_field(r, AUDIT_ARCH, AUDIT_EQUAL, arch);
 	rule_field(r, AUDIT_PID, AUDIT_NOT_EQUAL, (uint32_t)l->self);
 	for (i = 0; i < l->audit.n_excluded; i++)
-		rule_field(r, AUDIT_PID, AUDIT_NOT_EQUAL,
+		rule_field(r, l->audit.excluded[i].parent ? AUDIT_PPID :
+		    AUDIT_PID, AUDIT_NOT_EQUAL,
 		    (uint32_t)l->audit.excluded[i].pid);
 	/* A string field: its value is its length, its bytes go in buf. */
 	rule_field(r, AUDIT_FILTERKEY, AUDIT_EQUAL, (uint32_t)klen);
@@ -361,24 +365,45 @@ exclude_gone(evutil_socket_t fd, short what, void *arg)
 }
 
 bool
-audit_is_excluded(const struct learner *l, pid_t pid)
+audit_is_excluded(const struct learner *l, pid_t pid, bool parent)
 {
 	size_t	i;
 
 	for (i = 0; i < l->audit.n_excluded; i++)
-		if (l->audit.excluded[i].pid == pid)
+		if (l->audit.excluded[i].pid == pid &&
+		    l->audit.excluded[i].parent == parent)
+			return true;
+	return false;
+}
+
+/* Whose children are containers' processes: runc, conmon, shims. */
+static bool
+is_runtime(pid_t pid)
+{
+	static const char *const names[] = { "runc", "crun", "conmon",
+	    "containerd-shim", "containerd", "dockerd", "podman", "tini",
+	    "catatonit", NULL };
+	char	comm[64];
+	size_t	i;
+
+	comm_of(pid, comm, sizeof(comm));
+	if (strcmp(comm, "?") == 0)
+		return true;	/* cannot tell: never exclude its children */
+	for (i = 0; names[i] != NULL; i++)
+		if (strncmp(comm, names[i], strlen(names[i])) == 0)
 			return true;
 	return false;
 }
 
 void
-audit_exclude_pid(struct learner *l, pid_t pid)
+audit_exclude_pid(struct learner *l, pid_t pid, bool parent)
 {
 	struct laudit	*a = &l->audit;
 	struct lexclude	*x;
 	int		 fd;
 
-	if (pid <= 1 || audit_is_excluded(l, pid))
+	if (pid <= 1 || audit_is_excluded(l, pid, parent) ||
+	    (parent && is_runtime(pid)))
 		return;
 	if (a->n_excluded == LEARN_EXCLUDE_MAX) {
 		a->exclusions_refused++;
@@ -390,12 +415,13 @@ audit_exclude_pid(struct learner *l, pid_t pid)
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	x = &a->excluded[a->n_excluded++];
 	x->pid = pid;
+	x->parent = parent;
 	x->pidfd = fd;
 	x->ev = event_new(l->base, fd, EV_READ, exclude_gone, l);
 	event_add(x->ev, NULL);
 	a->dirty = true;
-	log_debug("audit: leaving busy host process %d out of the rule",
-	    (int)pid);
+	log_debug("audit: leaving busy host process %d%s out of the rule",
+	    (int)pid, parent ? "'s children" : "");
 }
 
 /* Drop the slots whose process is gone (marked negative by their event). */
@@ -475,17 +501,17 @@ rules_sweep(struct learner *l, bool mine)
 void
 audit_drain(struct learner *l)
 {
-	char			 buf[65536]
+	char			 buf[MAX_AUDIT_MESSAGE_LENGTH + NLMSG_HDRLEN]
 	    __attribute__((aligned(__alignof__(struct nlmsghdr))));
-	const struct nlmsghdr	*nh;
-	const char		*msg;
+	const struct nlmsghdr	*nh = (const void *)buf;
+	const char		*msg = buf + NLMSG_HDRLEN;
 	ssize_t			 len;
 	size_t			 mlen;
-	int			 n = 0;
+	int			 n;
 
 	if (l->audit.rec_fd < 0)
 		return;
-	while (n < AUDIT_DRAIN_MAX) {
+	for (n = 0; n < AUDIT_DRAIN_MAX; n++) {
 		len = recv(l->audit.rec_fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (len < 0 && errno == EINTR)
 			continue;
@@ -494,20 +520,21 @@ audit_drain(struct learner *l)
 			log_debug("audit: receive buffer overflowed");
 			continue;
 		}
-		if (len <= 0)
+		if (len < NLMSG_HDRLEN)
 			break;
-		for (nh = (void *)buf; NLMSG_OK(nh, (size_t)len);
-		    nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type < AUDIT_FIRST_EVENT ||
-			    nh->nlmsg_type >= AUDIT_LAST_USER_MSG2)
-				continue;
-			msg = NLMSG_DATA(nh);
-			mlen = nh->nlmsg_len - NLMSG_HDRLEN;
-			while (mlen > 0 && msg[mlen - 1] == '\0')
-				mlen--;
-			records_feed(l->records, nh->nlmsg_type, msg, mlen);
-			n++;
-		}
+		/*
+		 * One record per datagram. Its nlmsg_len is the payload's
+		 * length when sent to the audit pid and the whole message's
+		 * through multicast (kernel/audit.c, "length quirks"): trust
+		 * what recv() returned instead.
+		 */
+		if (nh->nlmsg_type < AUDIT_FIRST_EVENT ||
+		    nh->nlmsg_type >= AUDIT_LAST_USER_MSG2)
+			continue;
+		mlen = (size_t)len - NLMSG_HDRLEN;
+		while (mlen > 0 && msg[mlen - 1] == '\0')
+			mlen--;
+		records_feed(l->records, nh->nlmsg_type, msg, mlen);
 	}
 	audit_rules_refresh(l, false);
 }

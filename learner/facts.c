@@ -219,14 +219,17 @@ is_hex(char c)
 
 /*
  * A random suffix of a component: after its last '.', '-' or '_', 6 to 32
- * letters and digits, either mixed-case with a digit (mkstemp) or 8+ hex
- * digits with both digits and letters. Returns where it starts, or NULL.
+ * letters and digits, either mixed-case with a digit or two case changes
+ * (mkstemp's "tHgvsj"), or 8+ hex digits with both digits and letters.
+ * Returns where it starts, or NULL.
  */
 static const char *
 random_suffix(const char *comp, size_t len)
 {
 	const char	*s = NULL;
 	size_t		 i, n, digits = 0, upper = 0, lower = 0, hex = 0;
+	size_t		 changes = 0;
+	int		 cased = 0, c;
 
 	for (i = len; i > 0; i--)
 		if (comp[i - 1] == '.' || comp[i - 1] == '-' ||
@@ -250,8 +253,14 @@ random_suffix(const char *comp, size_t len)
 			return NULL;
 		if (is_hex(s[i]))
 			hex++;
+		c = s[i] >= 'A' && s[i] <= 'Z' ? 1 : s[i] >= 'a' &&
+		    s[i] <= 'z' ? 2 : 0;
+		if (c != 0 && cased != 0 && c != cased)
+			changes++;
+		if (c != 0)
+			cased = c;
 	}
-	if (upper > 0 && lower > 0 && digits > 0)
+	if (upper > 0 && lower > 0 && (digits > 0 || changes >= 2))
 		return s;
 	if (hex == n && n >= 8 && digits > 0 && digits < n)
 		return s;

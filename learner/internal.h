@@ -62,9 +62,13 @@ struct lcontainer {
 	uint64_t		 overflows_seen;
 };
 
-/* One excluded host process: its pidfd says when it is gone. */
+/*
+ * One excluded host process (pid!=), or a host process whose children are
+ * excluded (ppid!=, parent): its pidfd says when it is gone.
+ */
 struct lexclude {
 	pid_t		 pid;
+	bool		 parent;
 	int		 pidfd;
 	struct event	*ev;
 };
@@ -129,9 +133,13 @@ int	audit_source_open(struct learner *l, struct rt_error *err);
 void	audit_source_close(struct learner *l);
 /* Rebuild the syscall rules now if something changed (rate-limited). */
 void	audit_rules_refresh(struct learner *l, bool force);
-/* Leave a busy host process out of the rules (rebuilt on next refresh). */
-void	audit_exclude_pid(struct learner *l, pid_t pid);
-bool	audit_is_excluded(const struct learner *l, pid_t pid);
+/*
+ * Leave a busy host process (parent: the children of one) out of the
+ * rules, rebuilt on the next refresh. A container runtime's process is
+ * never excluded as a parent: the containers' processes are its children.
+ */
+void	audit_exclude_pid(struct learner *l, pid_t pid, bool parent);
+bool	audit_is_excluded(const struct learner *l, pid_t pid, bool parent);
 /* Read what is queued (bounded) and feed records.c. */
 void	audit_drain(struct learner *l);
 /* Ask the kernel for its lost counter (answer read at once). */
@@ -161,6 +169,8 @@ void	records_note_pid(struct records *r, pid_t pid, const char *id);
 /* Expire pending containers nobody claimed; host pids seen busy. */
 void	records_tick(struct records *r, int64_t now);
 uint64_t records_pending_lost(const struct records *r);
+/* Where the syscall records came from (log_info). */
+void	records_log_sources(const struct records *r);
 /* Pure, for tests: "runc:[2:INIT]" and the like. */
 bool	records_comm_is_runtime(const char *comm, size_t len);
 

@@ -647,6 +647,7 @@ learner_run(const struct learn_options *o, struct rt_error *err)
 	records_flush(l->records);
 	for (i = 0; i < l->n_cs; i++)
 		fangroup_drain(l->cs[i]->g);
+	records_log_sources(l->records);
 out:
 	audit_update_lost(l);
 	flush_windows(l, time_now_ms());

@@ -43,6 +43,7 @@
 #define IGNORED_MAX		256	/* containers known not to be learned */
 #define HOST_SLOTS		1024
 #define HOST_BUSY		32	/* records per tick before exclusion */
+#define HOST_BUSY_CHILDREN	64	/* of a parent's children, per tick */
 
 enum aevent_kind { AEV_FILE = 1, AEV_EXEC };
 
@@ -89,8 +90,9 @@ struct records {
 	size_t			 n_pending;
 	char			 ignored[IGNORED_MAX][CONTAINER_ID_LEN + 1];
 	size_t			 next_ignored;
-	struct host_slot	 host[HOST_SLOTS];
+	struct host_slot	 host[HOST_SLOTS], parents[HOST_SLOTS];
 	uint64_t		 lost;
+	uint64_t		 n_host, n_runtime, n_learned, n_early;
 	int			 nr_execve[LEARN_ARCHES], nr_execveat[LEARN_ARCHES];
 	unsigned char		 file_nr[LEARN_ARCHES][LEARN_MASK_BYTES];
 };
@@ -158,8 +160,13 @@ records_free(struct records *r)
 bool
 records_comm_is_runtime(const char *comm, size_t len)
 {
-	/* runc names its init "runc:[0:PARENT]", "runc:[1:CHILD]", ... */
-	return len >= 6 && memcmp(comm, "runc:[", 6) == 0;
+	/*
+	 * runc names its init "runc:[0:PARENT]", "runc:[1:CHILD]", ...; runc
+	 * itself and conmon run in the container's cgroup for an exec.
+	 */
+	return (len > 6 && memcmp(comm, "runc:[", 6) == 0) ||
+	    (len == 4 && memcmp(comm, "runc", 4) == 0) ||
+	    (len == 6 && memcmp(comm, "conmon", 6) == 0);
 }
 
 /* --- attribution ------------------------------------------------------------- */
@@ -259,17 +266,29 @@ pending_add(struct pcontainer *p, char **list, size_t *n, const char *s)
 	list[(*n)++] = xstrdup(s);
 }
 
+/*
+ * A record of the host: a process busy enough is left out of the rule;
+ * so are the children of a parent that keeps starting busy ones (a shell
+ * loop of curl, a test runner), which no pid!= could catch in time.
+ */
 static void
-host_busy(struct records *r, pid_t pid)
+host_busy(struct records *r, pid_t pid, pid_t ppid)
 {
 	struct host_slot	*h = &r->host[(unsigned)pid % HOST_SLOTS];
+	struct host_slot	*p = &r->parents[(unsigned)ppid % HOST_SLOTS];
 
 	if (h->pid != pid) {
 		h->pid = pid;
 		h->n = 0;
 	}
 	if (++h->n == HOST_BUSY)
-		audit_exclude_pid(r->l, pid);
+		audit_exclude_pid(r->l, pid, false);
+	if (p->pid != ppid) {
+		p->pid = ppid;
+		p->n = 0;
+	}
+	if (++p->n == HOST_BUSY_CHILDREN)
+		audit_exclude_pid(r->l, ppid, true);
 }
 
 /* --- events ----------------------------------------------------------------- */
@@ -382,12 +401,14 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 	 * busy one is left out of the rule.
 	 */
 	if (id == NULL || id[0] == '\0' || ignored(r, id)) {
-		host_busy(r, (pid_t)pid);
+		r->n_host++;
+		host_busy(r, (pid_t)pid, (pid_t)ppid);
 		return;
 	}
 	comm = auditrec_field(m, len, "comm", &clen);
 	if (comm != NULL && clen > 2 && comm[0] == '"' &&
 	    records_comm_is_runtime(comm + 1, clen - 2)) {
+		r->n_runtime++;
 		if ((lc = learner_container(l, id)) == NULL &&
 		    (p = pending_get(r, id, now)) != NULL)
 			p->saw_runtime = true;
@@ -396,10 +417,13 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 	if ((a = learner_arch_index(l, (uint32_t)arch)) < 0 ||
 	    nr >= SYSCALL_NR_MAX)
 		return;
-	if ((lc = learner_container(l, id)) != NULL)
+	if ((lc = learner_container(l, id)) != NULL) {
+		r->n_learned++;
 		facts_syscall(l->facts, lc->img, a, (int)nr, time_now_ms());
-	else if ((p = pending_get(r, id, now)) != NULL)
+	} else if ((p = pending_get(r, id, now)) != NULL) {
+		r->n_early++;
 		p->sc[a][nr / 8] |= 1 << (nr % 8);
+	}
 	if (mask_has(r->file_nr[a], nr))
 		event_start(r, serial, AEV_FILE, id);
 	else if ((int)nr == r->nr_execve[a] || (int)nr == r->nr_execveat[a]) {
@@ -556,6 +580,7 @@ records_tick(struct records *r, int64_t now)
 	size_t	i = 0;
 
 	memset(r->host, 0, sizeof(r->host));
+	memset(r->parents, 0, sizeof(r->parents));
 	while (i < r->n_pending) {
 		if (now - r->pending[i]->last_ms < PENDING_TTL_MS) {
 			i++;
@@ -571,4 +596,15 @@ uint64_t
 records_pending_lost(const struct records *r)
 {
 	return r->lost;
+}
+
+void
+records_log_sources(const struct records *r)
+{
+	log_info("syscall records: %llu of learned containers, %llu of "
+	    "containers before they were attached, %llu of the container "
+	    "runtime, %llu of the host or other images (%zu host processes "
+	    "left out of the rule now)", (unsigned long long)r->n_learned,
+	    (unsigned long long)r->n_early, (unsigned long long)r->n_runtime,
+	    (unsigned long long)r->n_host, r->l->audit.n_excluded);
 }

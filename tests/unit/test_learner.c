@@ -489,6 +489,7 @@ test_pids_wal_segments_and_random_names_become_patterns(void **state)
 	    "/var/lib/postgresql/data/base/*/*");
 	/* mkstemp's mixed-case suffix, a hex session id. */
 	assert_pattern("/tmp/tmp.Xa3bQ9", "/tmp/tmp.*");
+	assert_pattern("/run/runc/abc/runc.tHgvsj", "/run/runc/abc/runc.*");
 	assert_pattern("/var/lib/php/sess_9f8e7d6c5b4a", "/var/lib/php/sess_*");
 	assert_pattern("/data/a3f5c2d18e9b7a60c4d2e1f0a9b8c7d6.blob",
 	    "/data/*.blob");
@@ -529,7 +530,9 @@ test_runc_init_is_the_runtime_not_the_image(void **state)
 	(void)state;
 	assert_true(records_comm_is_runtime("runc:[2:INIT]", 13));
 	assert_true(records_comm_is_runtime("runc:[1:CHILD]", 14));
-	assert_false(records_comm_is_runtime("runc", 4));
+	assert_true(records_comm_is_runtime("runc", 4));
+	assert_true(records_comm_is_runtime("conmon", 6));
+	assert_false(records_comm_is_runtime("runcx", 5));
 	assert_false(records_comm_is_runtime("nginx", 5));
 	assert_false(records_comm_is_runtime("runc:[", 5));
 }
