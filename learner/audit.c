@@ -7,17 +7,10 @@
  * as the kernel's audit pid; when one holds it (auditd on a real host),
  * rtguard leaves it alone and reads a copy of every record through the
  * audit multicast group (CAP_AUDIT_READ), so auditd keeps logging.
- *
- * rtguard adds only its own rules, keyed "rtguard-learn-PID", built here
- * field by field in struct audit_rule_data (linux/audit.h); libaudit is
- * used only to send them. The syscall rule covers, per arch, the syscalls
- * some learned image has not used yet (it shrinks as they are learned),
- * plus execve (names an executable was run as; execs of containers not
- * attached yet), and leaves out rtguard and the busiest host processes
- * (pid!=, up to the rule's field limit), so host traffic does not flood
- * the kernel's backlog. The settings found (enabled, backlog limit and
- * wait time) are written to a file while learning, restored on every exit
- * path, and restored by the next learner if this one is killed.
+ * rtguard adds only its own rules (rules.c). The settings found (enabled,
+ * backlog limit and wait time) are written to a file while learning,
+ * restored on every exit path, and restored by the next learner if this
+ * one is killed.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -43,16 +36,8 @@
 #define AUDIT_RCVBUF		(64 * 1024 * 1024)
 #define AUDIT_BACKLOG		65536	/* the first seconds, before narrowing */
 #define AUDIT_DRAIN_MAX		65536	/* records per drain: others get a turn */
-#define REBUILD_MIN_MS		100	/* between two rule rebuilds */
 #define AUDIT_SAVED_DIR		"/run/rtguard"
 #define AUDIT_SAVED		AUDIT_SAVED_DIR "/audit-saved"
-
-static const char *const file_syscalls[] = {
-	"unlink", "unlinkat", "rename", "renameat", "renameat2", "rmdir",
-	"truncate", NULL
-};
-
-static void	exclusions_compact(struct learner *);
 
 /* --- status and settings -------------------------------------------------- */
 
@@ -76,14 +61,14 @@ ctl_status(int fd, struct audit_status *out)
 	return -1;
 }
 
-static bool
-pid_alive(pid_t pid)
+bool
+audit_pid_alive(pid_t pid)
 {
 	return pid > 0 && !(kill(pid, 0) < 0 && errno == ESRCH);
 }
 
-static void
-comm_of(pid_t pid, char *buf, size_t len)
+void
+audit_comm_of(pid_t pid, char *buf, size_t len)
 {
 	char	path[64];
 	FILE	*f;
@@ -114,7 +99,7 @@ saved_load(struct audit_status *st)
 	n = fscanf(f, "%u %u %u %u", &pid, &enabled, &backlog, &wait);
 	fclose(f);
 	if (n != 4 || enabled > 1 ||
-	    (pid != (unsigned)getpid() && pid_alive((pid_t)pid)))
+	    (pid != (unsigned)getpid() && audit_pid_alive((pid_t)pid)))
 		return;
 	log_notice("restoring the audit settings a learner (pid %u) left when "
 	    "it died", pid);
@@ -180,320 +165,6 @@ audit_started_before(const struct learner *l, pid_t pid)
 		return false;
 	return (int64_t)(start * 1000 / sysconf(_SC_CLK_TCK)) <
 	    l->audit.enabled_boot_ms;
-}
-
-/* --- rules, built by hand ---------------------------------------------------- */
-
-static void
-rule_field(struct audit_rule_data *r, uint32_t field, uint32_t op,
-    uint32_t value)
-{
-	r->fields[r->field_count] = field;
-	r->fieldflags[r->field_count] = op;
-	r->values[r->field_count++] = value;
-}
-
-/*
- * A rule on arch: the syscalls set in mask (LEARN_MASK_BYTES), not from
- * rtguard nor the excluded pids, with our key.
- */
-static struct audit_rule_data *
-rule_build(const struct learner *l, uint32_t arch, const unsigned char *mask)
-{
-	struct audit_rule_data	*r;
-	char			 key[64];
-	size_t			 klen, i;
-	int			 nr;
-
-	klen = (size_t)snprintf(key, sizeof(key), LEARN_KEY_PREFIX "%d",
-	    (int)l->self);
-	r = xcalloc(1, sizeof(*r) + klen);
-	/* As audit_add_rule_data sets them: rules compare whole. */
-	r->flags = AUDIT_FILTER_EXIT;
-	r->action = AUDIT_ALWAYS;
-	for (nr = 0; nr < SYSCALL_NR_MAX; nr++)
-		if ((mask[nr / 8] >> (nr % 8)) & 1)
-			r->mask[nr / 32] |= 1U << (nr % 32);
-	rule_field(r, AUDIT_ARCH, AUDIT_EQUAL, arch);
-	rule_field(r, AUDIT_PID, AUDIT_NOT_EQUAL, (uint32_t)l->self);
-	for (i = 0; i < l->audit.n_excluded; i++)
-		rule_field(r, l->audit.excluded[i].parent ? AUDIT_PPID :
-		    AUDIT_PID, AUDIT_NOT_EQUAL,
-		    (uint32_t)l->audit.excluded[i].pid);
-	/* A string field: its value is its length, its bytes go in buf. */
-	rule_field(r, AUDIT_FILTERKEY, AUDIT_EQUAL, (uint32_t)klen);
-	memcpy(r->buf, key, klen);
-	r->buflen = (uint32_t)klen;
-	return r;
-}
-
-static size_t
-rule_size(const struct audit_rule_data *r)
-{
-	return sizeof(*r) + r->buflen;
-}
-
-static bool
-rule_same(const struct audit_rule_data *a, const struct audit_rule_data *b)
-{
-	return a != NULL && b != NULL && rule_size(a) == rule_size(b) &&
-	    memcmp(a, b, rule_size(a)) == 0;
-}
-
-static void
-mask_set(unsigned char *mask, uint32_t arch, const char *name)
-{
-	int	nr;
-
-	if ((nr = syscall_number(arch, name)) >= 0)
-		mask[nr / 8] |= 1 << (nr % 8);
-}
-
-/* What the syscall rule of arch index a watches now. */
-static void
-sc_mask(const struct learner *l, int a, unsigned char *mask)
-{
-	int	nr;
-
-	memset(mask, 0, LEARN_MASK_BYTES);
-	for (nr = 0; nr < SYSCALL_NR_MAX; nr++)
-		if (!learner_learned_by_all(l, a, nr))
-			mask[nr / 8] |= 1 << (nr % 8);
-	mask_set(mask, l->arches[a], "execve");
-	mask_set(mask, l->arches[a], "execveat");
-}
-
-static int
-rule_add(struct learner *l, struct audit_rule_data *r)
-{
-	int	rc;
-
-	rc = audit_add_rule_data(l->audit.ctl_fd, r, AUDIT_FILTER_EXIT,
-	    AUDIT_ALWAYS);
-	return rc < 0 ? (errno > 0 ? -errno : rc) : 0;
-}
-
-/* Remove a rule we added. A rule the kernel no longer has is gone too. */
-static void
-rule_remove(struct learner *l, struct audit_rule_data **r)
-{
-	int	rc;
-
-	if (*r == NULL)
-		return;
-	errno = 0;
-	rc = audit_delete_rule_data(l->audit.ctl_fd, *r, AUDIT_FILTER_EXIT,
-	    AUDIT_ALWAYS);
-	if (rc < 0 && errno != ENOENT)
-		log_debug("audit: removing a rule: %s", strerror(errno));
-	free(*r);
-	*r = NULL;
-}
-
-void
-audit_rules_refresh(struct learner *l, bool force)
-{
-	struct laudit		*a = &l->audit;
-	struct audit_rule_data	*r;
-	unsigned char		 mask[LEARN_MASK_BYTES];
-	int64_t			 now = time_mono_ms();
-	int			 i, rc;
-
-	if (a->n_excluded > 0)
-		exclusions_compact(l);
-	if (a->ctl_fd < 0 || (!a->dirty && !force) ||
-	    (!force && now - a->last_rebuild_ms < REBUILD_MIN_MS))
-		return;
-	a->last_rebuild_ms = now;
-	a->dirty = false;
-	for (i = 0; i < LEARN_ARCHES; i++) {
-		if (l->arches[i] == 0)
-			continue;
-		sc_mask(l, i, mask);
-		r = rule_build(l, l->arches[i], mask);
-		if (rule_same(r, a->rule_sc[i])) {
-			free(r);
-			continue;
-		}
-		/* The new rule before the old goes: no moment unwatched. */
-		if ((rc = rule_add(l, r)) < 0) {
-			log_warnx("audit: adding the syscall rule for %s: %s",
-			    syscall_arch_name(l->arches[i]), strerror(-rc));
-			free(r);
-			continue;
-		}
-		rule_remove(l, &a->rule_sc[i]);
-		a->rule_sc[i] = r;
-	}
-}
-
-static int
-files_rule_add(struct learner *l, struct rt_error *err)
-{
-	unsigned char	mask[LEARN_MASK_BYTES];
-	size_t		i;
-	int		rc;
-
-	memset(mask, 0, sizeof(mask));
-	for (i = 0; file_syscalls[i] != NULL; i++)
-		mask_set(mask, l->arches[0], file_syscalls[i]);
-	l->audit.rule_files = rule_build(l, l->arches[0], mask);
-	/* Distinct from the syscall rule: no pid!= of the busy host. */
-	if ((rc = rule_add(l, l->audit.rule_files)) < 0) {
-		free(l->audit.rule_files);
-		l->audit.rule_files = NULL;
-		return rt_error_set(err, -rc, "adding the audit file rule: %s",
-		    strerror(-rc));
-	}
-	return 0;
-}
-
-/* --- excluded host processes ------------------------------------------------- */
-
-/* An excluded process is gone: its pid may be reused, so drop it. */
-static void
-exclude_gone(evutil_socket_t fd, short what, void *arg)
-{
-	struct learner	*l = arg;
-	size_t		 i;
-
-	(void)what;
-	for (i = 0; i < l->audit.n_excluded; i++)
-		if (l->audit.excluded[i].pidfd == fd && l->audit.excluded[i].pid > 0)
-			l->audit.excluded[i].pid = -l->audit.excluded[i].pid;
-	l->audit.dirty = true;
-}
-
-bool
-audit_is_excluded(const struct learner *l, pid_t pid, bool parent)
-{
-	size_t	i;
-
-	for (i = 0; i < l->audit.n_excluded; i++)
-		if (l->audit.excluded[i].pid == pid &&
-		    l->audit.excluded[i].parent == parent)
-			return true;
-	return false;
-}
-
-/* Whose children are containers' processes: runc, conmon, shims. */
-static bool
-is_runtime(pid_t pid)
-{
-	static const char *const names[] = { "runc", "crun", "conmon",
-	    "containerd-shim", "containerd", "dockerd", "podman", "tini",
-	    "catatonit", NULL };
-	char	comm[64];
-	size_t	i;
-
-	comm_of(pid, comm, sizeof(comm));
-	if (strcmp(comm, "?") == 0)
-		return true;	/* cannot tell: never exclude its children */
-	for (i = 0; names[i] != NULL; i++)
-		if (strncmp(comm, names[i], strlen(names[i])) == 0)
-			return true;
-	return false;
-}
-
-void
-audit_exclude_pid(struct learner *l, pid_t pid, bool parent)
-{
-	struct laudit	*a = &l->audit;
-	struct lexclude	*x;
-	int		 fd;
-
-	if (pid <= 1 || audit_is_excluded(l, pid, parent) ||
-	    (parent && is_runtime(pid)))
-		return;
-	if (a->n_excluded == LEARN_EXCLUDE_MAX) {
-		a->exclusions_refused++;
-		return;
-	}
-	/* Without a pidfd its exit goes unseen, and the pid may be reused. */
-	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
-		return;
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	x = &a->excluded[a->n_excluded++];
-	x->pid = pid;
-	x->parent = parent;
-	x->pidfd = fd;
-	x->ev = event_new(l->base, fd, EV_READ, exclude_gone, l);
-	event_add(x->ev, NULL);
-	a->dirty = true;
-	log_debug("audit: leaving busy host process %d%s out of the rule",
-	    (int)pid, parent ? "'s children" : "");
-}
-
-/* Drop the slots whose process is gone (marked negative by their event). */
-static void
-exclusions_compact(struct learner *l)
-{
-	struct laudit	*a = &l->audit;
-	size_t		 i = 0;
-
-	while (i < a->n_excluded) {
-		if (a->excluded[i].pid > 0) {
-			i++;
-			continue;
-		}
-		event_free(a->excluded[i].ev);
-		close(a->excluded[i].pidfd);
-		a->excluded[i] = a->excluded[--a->n_excluded];
-		a->dirty = true;
-	}
-}
-
-/* --- stale rules ------------------------------------------------------------- */
-
-/*
- * Remove rules whose key names a learner pid that no longer runs, and with
- * mine set, this process's own. Returns how many of ours remain listed.
- */
-static int
-rules_sweep(struct learner *l, bool mine)
-{
-	struct audit_reply	 rep;
-	struct audit_rule_data	*stale[64];
-	size_t			 n = 0, i, sz;
-	const char		*k;
-	int			 pid, loops, left = 0;
-
-	if (audit_request_rules_list_data(l->audit.ctl_fd) <= 0)
-		return 0;
-	for (loops = 0; loops < 10000; loops++) {
-		if (audit_get_reply(l->audit.ctl_fd, &rep, GET_REPLY_BLOCKING,
-		    0) <= 0 || rep.type == NLMSG_DONE)
-			break;
-		if (rep.type == NLMSG_ERROR) {
-			if (rep.error->error != 0)
-				break;
-			continue;
-		}
-		if (rep.type != AUDIT_LIST_RULES || rep.ruledata == NULL)
-			continue;
-		k = memmem(rep.ruledata->buf, rep.ruledata->buflen,
-		    LEARN_KEY_PREFIX, strlen(LEARN_KEY_PREFIX));
-		if (k == NULL || n == 64)
-			continue;
-		pid = atoi(k + strlen(LEARN_KEY_PREFIX));
-		if (pid <= 0 || (pid == (int)l->self && !mine) ||
-		    (pid != (int)l->self && pid_alive(pid)))
-			continue;
-		sz = sizeof(*rep.ruledata) + rep.ruledata->buflen;
-		stale[n] = xmalloc(sz);
-		memcpy(stale[n++], rep.ruledata, sz);
-	}
-	for (i = 0; i < n; i++) {
-		errno = 0;
-		if (audit_delete_rule_data(l->audit.ctl_fd, stale[i],
-		    AUDIT_FILTER_EXIT, AUDIT_ALWAYS) < 0 && errno != ENOENT)
-			left++;
-		else if (!mine)
-			log_notice("removed an audit rule left by a learner "
-			    "that died");
-		free(stale[i]);
-	}
-	return left;
 }
 
 /* --- records ------------------------------------------------------------------ */
@@ -623,7 +294,7 @@ audit_source_open(struct learner *l, struct rt_error *err)
 		return rt_error_set(err, EPERM, "audit is locked (enabled=2): "
 		    "rules cannot change until reboot");
 	a->multicast = st.pid != 0 && (pid_t)st.pid != getpid() &&
-	    pid_alive((pid_t)st.pid);
+	    audit_pid_alive((pid_t)st.pid);
 	saved_load(&st);
 	a->prev_enabled = st.enabled;
 	a->prev_backlog = st.backlog_limit;
@@ -632,7 +303,7 @@ audit_source_open(struct learner *l, struct rt_error *err)
 	a->lost_start = a->lost_now = st.lost;
 	saved_write(a);
 	if (a->multicast) {
-		comm_of((pid_t)st.pid, comm, sizeof(comm));
+		audit_comm_of((pid_t)st.pid, comm, sizeof(comm));
 		log_notice("audit is held by pid %u (%s): reading a copy of the "
 		    "records, leaving it and its rules alone", st.pid, comm);
 		if ((rc = open_multicast(l, err)) < 0)
@@ -659,13 +330,13 @@ audit_source_open(struct learner *l, struct rt_error *err)
 	    audit_set_backlog_wait_time(a->ctl_fd, 0) < 0)
 		log_warnx("cannot set the audit backlog wait time to 0: a "
 		    "record storm may slow audited processes");
-	(void)rules_sweep(l, false);
+	(void)audit_rules_sweep(l, false);
 	a->dirty = true;
 	audit_rules_refresh(l, true);
 	if (a->rule_sc[0] == NULL)
 		return rt_error_set(err, EIO, "the audit syscall rule could not "
 		    "be added");
-	if ((rc = files_rule_add(l, err)) < 0)
+	if ((rc = audit_rules_add_files(l, err)) < 0)
 		return rc;
 	/* Room for the records of one drain interval and then some. */
 	rcvbuf = AUDIT_RCVBUF;
@@ -687,7 +358,6 @@ void
 audit_source_close(struct learner *l)
 {
 	struct laudit	*a = &l->audit;
-	size_t		 i;
 	int		 left;
 
 	if (a->drain_ev != NULL) {
@@ -696,11 +366,9 @@ audit_source_close(struct learner *l)
 	}
 	if (a->ctl_fd < 0)
 		return;
-	for (i = 0; i < LEARN_ARCHES; i++)
-		rule_remove(l, &a->rule_sc[i]);
-	rule_remove(l, &a->rule_files);
+	audit_rules_remove(l);
 	/* Whatever the acknowledgements said: what the kernel still lists. */
-	if ((left = rules_sweep(l, true)) > 0)
+	if ((left = audit_rules_sweep(l, true)) > 0)
 		log_warnx("%d rtguard audit rule%s could not be removed; remove "
 		    "%s with: auditctl -l | grep " LEARN_KEY_PREFIX "%d", left,
 		    left == 1 ? "" : "s", left == 1 ? "it" : "them",
@@ -718,11 +386,7 @@ audit_source_close(struct learner *l)
 		(void)unlink(AUDIT_SAVED);
 		a->have_prev = false;
 	}
-	for (i = 0; i < a->n_excluded; i++) {
-		event_free(a->excluded[i].ev);
-		close(a->excluded[i].pidfd);
-	}
-	a->n_excluded = 0;
+	audit_exclusions_free(l);
 	if (a->rec_fd >= 0)
 		close(a->rec_fd);
 	audit_close(a->ctl_fd);

@@ -5,12 +5,14 @@
  *   learner.c  the role on the daemon scaffold: which containers, attach
  *              (OCI hook or engine), fanotify events, progress, the run
  *   audit.c    the audit netlink session: settings saved and restored,
- *              rtguard's own rules built and removed, records read
+ *              records read
+ *   rules.c    rtguard's own audit rules, built by hand, narrowed, removed
  *   records.c  records grouped by serial until EOE, attributed to a
  *              container by cgroup; those of a container not attached yet
  *              kept until it is
  *   facts.c    executables, syscalls and written paths (stable patterns)
  *              turned into baseline facts for the store writer
+ *   progress.c the progress and status lines, the summary at the end
  */
 #ifndef RTGUARD_LEARNER_INTERNAL_H
 #define RTGUARD_LEARNER_INTERNAL_H
@@ -126,11 +128,24 @@ int	learner_arch_index(const struct learner *l, uint32_t arch);
 /* Whether every image being learned has (arch index a, nr). */
 bool	learner_learned_by_all(const struct learner *l, int a, int nr);
 
+/* --- progress.c ----------------------------------------------------------- */
+
+void	learner_progress(struct learner *l, int64_t now);
+/* --until-stable: nothing new for that long, and something attached. */
+bool	learner_converged(const struct learner *l, int64_t now);
+/* Per image: new facts, and the store's readiness (st may be NULL). */
+void	learner_summary(struct learner *l, struct store *st, int64_t secs);
+
 /* --- audit.c -------------------------------------------------------------- */
+
+bool	audit_pid_alive(pid_t pid);
+void	audit_comm_of(pid_t pid, char *buf, size_t len);	/* "?" if gone */
 
 int	audit_source_open(struct learner *l, struct rt_error *err);
 /* Rules gone, settings restored, sockets closed; safe to call twice. */
 void	audit_source_close(struct learner *l);
+/* --- rules.c -------------------------------------------------------------- */
+
 /* Rebuild the syscall rules now if something changed (rate-limited). */
 void	audit_rules_refresh(struct learner *l, bool force);
 /*
@@ -140,6 +155,15 @@ void	audit_rules_refresh(struct learner *l, bool force);
  */
 void	audit_exclude_pid(struct learner *l, pid_t pid, bool parent);
 bool	audit_is_excluded(const struct learner *l, pid_t pid, bool parent);
+int	audit_rules_add_files(struct learner *l, struct rt_error *err);
+void	audit_rules_remove(struct learner *l);
+/*
+ * Remove rules keyed for a learner that no longer runs (mine: this one's
+ * too); returns how many of them the kernel still lists after.
+ */
+int	audit_rules_sweep(struct learner *l, bool mine);
+void	audit_exclusions_free(struct learner *l);
+
 /* Read what is queued (bounded) and feed records.c. */
 void	audit_drain(struct learner *l);
 /* Ask the kernel for its lost counter (answer read at once). */

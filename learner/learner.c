@@ -33,7 +33,6 @@
 #include "learner/internal.h"
 
 #define TICK_MS		1000
-#define STATUS_EVERY_MS	10000	/* status lines when not on a terminal */
 #define LEARN_QUEUE	1000000	/* store records queued before shedding */
 
 /* --- images and containers --------------------------------------------------- */
@@ -350,75 +349,6 @@ learn_cleanup(void *arg)
 	audit_source_close(arg);
 }
 
-/* --- progress ------------------------------------------------------------------- */
-
-static uint64_t
-sum_new(const struct learner *l, int what)
-{
-	uint64_t	n = 0;
-	size_t		i;
-
-	for (i = 0; i < l->n_images; i++)
-		n += what == 0 ? l->images[i]->new_execs : what == 1 ?
-		    l->images[i]->new_syscalls : l->images[i]->new_writes;
-	return n;
-}
-
-/* Seconds since the last new fact of any image attached in this run. */
-static int64_t
-quiet_for(const struct learner *l, int64_t now)
-{
-	int64_t	last = 0;
-	size_t	i;
-
-	for (i = 0; i < l->n_images; i++)
-		if (l->images[i]->attached_once &&
-		    l->images[i]->last_new_ms > last)
-			last = l->images[i]->last_new_ms;
-	return last == 0 ? -1 : (now - last) / 1000;
-}
-
-static void
-progress(struct learner *l, int64_t now)
-{
-	uint64_t	ex = sum_new(l, 0), sc = sum_new(l, 1), wr = sum_new(l, 2);
-	int64_t		quiet = quiet_for(l, now);
-	char		hint[96] = "";
-
-	if (quiet >= 0 && l->o->until_stable_s > 0)
-		snprintf(hint, sizeof(hint), "; nothing new for %llds of %llds",
-		    (long long)quiet, (long long)l->o->until_stable_s);
-	else if (quiet >= 0)
-		snprintf(hint, sizeof(hint), "; nothing new for %llds",
-		    (long long)quiet);
-	if (l->o->progress) {
-		fprintf(stderr, "\r\033[Klearning %s: %zu container%s, +%llu "
-		    "executables, +%llu syscalls, +%llu writes (+%llu/+%llu/+%llu "
-		    "in 1s), %llu records/s, %lld lost%s", l->o->image, l->n_cs,
-		    l->n_cs == 1 ? "" : "s", (unsigned long long)ex,
-		    (unsigned long long)sc, (unsigned long long)wr,
-		    (unsigned long long)(ex - l->last_execs),
-		    (unsigned long long)(sc - l->last_syscalls),
-		    (unsigned long long)(wr - l->last_writes),
-		    (unsigned long long)(l->n_records - l->last_records),
-		    (long long)audit_lost(l), hint);
-		l->progress_shown = true;
-	} else if (now - l->last_status_ms >= STATUS_EVERY_MS) {
-		l->last_status_ms = now;
-		log_notice("learning %s: %zu container%s; new so far: %llu "
-		    "executables, %llu syscalls, %llu written paths; %llu audit "
-		    "records, %lld lost%s", l->o->image, l->n_cs,
-		    l->n_cs == 1 ? "" : "s", (unsigned long long)ex,
-		    (unsigned long long)sc, (unsigned long long)wr,
-		    (unsigned long long)l->n_records, (long long)audit_lost(l),
-		    hint);
-	}
-	l->last_execs = ex;
-	l->last_syscalls = sc;
-	l->last_writes = wr;
-	l->last_records = l->n_records;
-}
-
 /* The window and losses so far, so `report` during a learn shows them. */
 static void
 flush_windows(struct learner *l, int64_t now)
@@ -443,15 +373,6 @@ flush_windows(struct learner *l, int64_t now)
 	}
 }
 
-static bool
-converged(const struct learner *l, int64_t now)
-{
-	int64_t	quiet = quiet_for(l, now);
-
-	return l->o->until_stable_s > 0 && l->ready && l->n_cs > 0 &&
-	    quiet >= l->o->until_stable_s;
-}
-
 static void
 tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -464,8 +385,8 @@ tick(evutil_socket_t fd, short what, void *arg)
 	audit_update_lost(l);
 	audit_rules_refresh(l, false);
 	flush_windows(l, now);
-	progress(l, now);
-	if (converged(l, now)) {
+	learner_progress(l, now);
+	if (learner_converged(l, now)) {
 		if (l->progress_shown)
 			fputc('\n', stderr);
 		l->progress_shown = false;
@@ -517,43 +438,6 @@ prepare_store(struct learner *l, struct store *st, struct rt_error *err)
 fail:
 	image_info_free(im, n);
 	return -err->code;
-}
-
-/* After the run: what was learned, and whether it is enough. */
-static void
-summary(struct learner *l, struct store *st, int64_t secs)
-{
-	struct image_readiness	 r;
-	struct rt_error		 err;
-	struct limage		*img;
-	char			 lines[8][200];
-	int64_t			 key;
-	size_t			 i, n, k;
-
-	for (i = 0; i < l->n_images; i++) {
-		img = l->images[i];
-		if (!img->attached_once)
-			continue;
-		log_notice("%s: learned %llu new executables, %llu new "
-		    "syscalls, %llu new written paths in %llds (%llu audit "
-		    "records, %lld lost by the kernel)", img->ref,
-		    (unsigned long long)img->new_execs,
-		    (unsigned long long)img->new_syscalls,
-		    (unsigned long long)img->new_writes, (long long)secs,
-		    (unsigned long long)l->n_records, (long long)audit_lost(l));
-		if (st == NULL || store_image_find(st, img->ref, &key, &err) < 0 ||
-		    store_image_readiness(st, key, l->o->quiet_s * 1000, &r,
-		    &err) < 0)
-			continue;
-		if (r.ready) {
-			log_notice("%s: baseline ready to enforce", img->ref);
-			continue;
-		}
-		n = image_readiness_reasons(&r, lines, 8);
-		for (k = 0; k < n; k++)
-			log_notice("%s: baseline not ready yet: %s", img->ref,
-			    lines[k]);
-	}
 }
 
 static void
@@ -666,7 +550,7 @@ out:
 		log_warnx("no container of image %s ran during the learning "
 		    "window: nothing was learned", o->image);
 	else if (rc == 0)
-		summary(l, st, (time_now_ms() - l->start_ms) / 1000);
+		learner_summary(l, st, (time_now_ms() - l->start_ms) / 1000);
 	store_free(st);
 	learner_free(l);
 	return rc;

@@ -6,6 +6,8 @@ learner_liblearner_a_SOURCES = \
 	learner/facts.c \
 	learner/internal.h \
 	learner/learner.c learner/learner.h \
-	learner/records.c
+	learner/progress.c \
+	learner/records.c \
+	learner/rules.c
 learner_liblearner_a_CFLAGS = $(AM_CFLAGS) $(AUDIT_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(SECCOMP_CFLAGS)
