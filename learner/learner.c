@@ -337,9 +337,8 @@ learn_running(void *arg)
 
 	l->ready = true;
 	if (l->n_cs == 0)
-		log_notice("learning %s: no container of it runs yet; waiting "
-		    "for one to start%s", l->o->image, l->o->until_stable_s > 0 ?
-		    "" : " (Ctrl-C stops)");
+		log_notice("no running container matches --image %s yet; "
+		    "waiting for one to start", l->o->image);
 }
 
 /* Must not outlive us, also from fatal(): our audit rules and settings. */

@@ -17,6 +17,7 @@ RT_NGINX=localhost/rtguard-nginx:test
 export RTGUARD_DB=$RT_DB
 _rt_containers=()
 _rt_pids=()
+_rt_images=()
 
 rt_log() { printf '%s: %s\n' "$RT_NAME" "$*" >&2; }
 rt_fail() { rt_log "FAIL: $*"; exit 1; }
@@ -34,6 +35,9 @@ _rt_cleanup() {
 	done
 	for c in "${_rt_containers[@]}"; do
 		podman rm -f -t 0 "$c" >/dev/null 2>&1
+	done
+	for c in "${_rt_images[@]}"; do
+		podman rmi -f "$c" >/dev/null 2>&1
 	done
 	rm -rf "$RT_TMP"
 	_rt_unlock
@@ -94,8 +98,57 @@ rt_run() {
 	_rt_containers+=("$full")
 	podman rm -f -t 0 "$full" >/dev/null 2>&1 9>&-
 	# shellcheck disable=SC2086 # RT_RUN_OPTS: extra podman run options
-	RT_ID=$(podman run -d --name "$full" --network host ${RT_RUN_OPTS:-} "$image" "$@" 9>&-) ||
+	# shellcheck disable=SC2086 # RT_PODMAN_OPTS: global options (--hooks-dir)
+	RT_ID=$(podman ${RT_PODMAN_OPTS:-} run -d --name "$full" --network host ${RT_RUN_OPTS:-} "$image" "$@" 9>&-) ||
 		rt_fail "podman run $image failed"
+}
+
+# rt_hooks: an OCI hooks directory of this test's own (never the system's
+# hooks.d) with rtguard's createRuntime hook; rt_run's containers use it.
+rt_hooks() {
+	RT_HOOKS=$RT_TMP/hooks
+	"$RTGUARD" hook install --dir "$RT_HOOKS" >/dev/null || rt_fail "rtguard hook install --dir $RT_HOOKS"
+	RT_PODMAN_OPTS="--hooks-dir $RT_HOOKS"
+}
+
+# rt_private_image BASE: BASE under a name and image id of this test's own
+# (a label makes the id), removed on exit; sets RT_IMAGE. Learners and
+# enforcers of other runs on the machine then leave its containers alone.
+rt_private_image() {
+	local base=$1 name
+	name="localhost/rtt-$RT_NAME-$(basename "${base%%:*}")-$$:test"
+	_rt_images+=("$name")
+	printf 'FROM %s\nLABEL rtguard.test=%s-%s\n' "$base" "$RT_NAME" "$$" |
+		podman build -q -t "$name" -f - "$RT_TMP" >/dev/null 9>&- ||
+		rt_fail "cannot derive an image from $base"
+	RT_IMAGE=$name
+}
+
+# rt_free_port: a TCP port nothing listens on (host network).
+rt_free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 20000))
+		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	rt_fail "no free TCP port"
+}
+
+# rt_nginx_site PORT: nginx's site listening on PORT (the image's is 8080,
+# which another container may hold); prints the podman -v option.
+rt_nginx_site() {
+	local port=$1 f=$RT_TMP/nginx-site-$1.conf
+	cat >"$f" <<NGINX
+server {
+	listen $port default_server;
+	root /var/www/html;
+	index index.html index.nginx-debian.html;
+	access_log /var/log/nginx/access.log;
+	error_log /var/log/nginx/error.log;
+	location / { try_files \$uri \$uri/ =404; }
+}
+NGINX
+	echo "-v $f:/etc/nginx/sites-enabled/default:ro"
 }
 rt_cname() { echo "rtt-$RT_NAME-$1-$$"; }
 rt_exec() { local n; n=$(rt_cname "$1"); shift; podman exec "$n" "$@" 9>&-; }
@@ -147,10 +200,54 @@ rt_audit_lock() {
 	flock -w 600 9 || rt_fail "audit lock busy for 10 minutes"
 }
 
-# rt_learn SECONDS IMAGE [ARGS...]: start a learner in the background
-# (output in $RT_TMP/learn.out); sets RT_LEARN_PID. Waits until attached.
+# rt_wait_line SECONDS PID FILE WHAT PATTERN: wait until FILE, the output
+# of process PID, has a line matching PATTERN (grep BRE); fails the test,
+# showing FILE, if PID exits first or SECONDS pass.
+rt_wait_line() {
+	local limit=$1 pid=$2 file=$3 what=$4 pat=$5 i
+	for ((i = 0; i < limit * 10; i++)); do
+		grep -q -- "$pat" "$file" 2>/dev/null && return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			grep -q -- "$pat" "$file" 2>/dev/null && return 0
+			sed 's/^/  | /' "$file" >&2
+			rt_fail "$what: process $pid exited first"
+		fi
+		sleep 0.1
+	done
+	sed 's/^/  | /' "$file" >&2
+	rt_fail "$what: not within ${limit}s"
+}
+
+# The kernel's audit records go to a live process (not to nobody, nor to a
+# dead learner's stale pid).
+rt_audit_receiver_alive() {
+	local pid
+	pid=$(auditctl -s 2>/dev/null | awk '/^pid /{print $2}')
+	[ -n "$pid" ] && [ "$pid" != 0 ] && kill -0 "$pid" 2>/dev/null
+}
+
+# rt_learn_bg SECONDS IMAGE [ARGS...]: start a learner in the background
+# (-v, output in $RT_TMP/learn.out); sets RT_LEARN_PID. Returns once it is
+# ready (at most 30 s, else the test fails): it receives audit records,
+# and it has attached to the running containers of IMAGE, or said that
+# none runs yet. The learner prints its attach lines after its audit
+# rules are in, so the first of them means both. A container started
+# later, or several running ones: rt_learn_wait_attached ID...
 rt_learn_bg() {
 	local secs=$1 image=$2; shift 2
 	rt_bg "$RT_TMP/learn.out" "$RTGUARD" learn --image "$image" --duration "$secs" --no-progress -v "$@"
 	RT_LEARN_PID=$RT_BG_PID
+	rt_wait_line 30 "$RT_LEARN_PID" "$RT_TMP/learn.out" "learner readiness" \
+		'attached to container [0-9a-f]\{12\}\|no running container matches'
+	rt_audit_receiver_alive || rt_fail "the learner is up but no live process receives audit records"
+}
+
+# rt_learn_wait_attached ID...: wait (at most 30 s each) until the learner
+# of rt_learn_bg says "attached to container" for each container ID.
+rt_learn_wait_attached() {
+	local id
+	for id in "$@"; do
+		rt_wait_line 30 "$RT_LEARN_PID" "$RT_TMP/learn.out" \
+			"learner attach to container ${id:0:12}" "attached to container ${id:0:12}"
+	done
 }

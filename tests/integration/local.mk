@@ -11,6 +11,8 @@ INTEGRATION_TESTS = \
 	tests/integration/cli.sh \
 	tests/integration/resolver.sh \
 	tests/integration/learn.sh \
+	tests/integration/learn-start.sh \
+	tests/integration/seccomp.sh \
 	tests/integration/enforce.sh \
 	tests/integration/policy.sh \
 	tests/integration/reliability.sh \
