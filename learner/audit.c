@@ -280,6 +280,7 @@ audit_source_open(struct learner *l, struct rt_error *err)
 	char			 comm[64];
 	uint32_t		 backlog;
 	int			 rcvbuf, rc;
+	bool			 starve;
 
 	a->ctl_fd = a->rec_fd = -1;
 	/* libaudit prints its own errors to stderr unless told not to. */
@@ -317,8 +318,18 @@ audit_source_open(struct learner *l, struct rt_error *err)
 	}
 	if (!a->multicast && (rc = open_unicast(l, err)) < 0)
 		return rc;
+	/*
+	 * For tests only: a tiny backlog, a minimal socket buffer and a
+	 * drain once a second make the kernel lose records, as a flood would.
+	 */
+	starve = getenv("RTGUARD_TEST_AUDIT_STARVE") != NULL;
 	backlog = st.backlog_limit > AUDIT_BACKLOG ? st.backlog_limit :
 	    AUDIT_BACKLOG;
+	if (starve) {
+		backlog = 4;
+		drain.tv_sec = 1;
+		drain.tv_usec = 0;
+	}
 	if (backlog != st.backlog_limit)
 		(void)audit_set_backlog_limit(a->ctl_fd, backlog);
 	/*
@@ -339,7 +350,7 @@ audit_source_open(struct learner *l, struct rt_error *err)
 	if ((rc = audit_rules_add_files(l, err)) < 0)
 		return rc;
 	/* Room for the records of one drain interval and then some. */
-	rcvbuf = AUDIT_RCVBUF;
+	rcvbuf = starve ? 1 : AUDIT_RCVBUF;
 	if (setsockopt(a->rec_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 	    sizeof(rcvbuf)) < 0)
 		(void)setsockopt(a->rec_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,

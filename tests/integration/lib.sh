@@ -116,9 +116,9 @@ rt_hooks() {
 # enforcers of other runs on the machine then leave its containers alone.
 rt_private_image() {
 	local base=$1 name
-	name="localhost/rtt-$RT_NAME-$(basename "${base%%:*}")-$$:test"
+	name="localhost/rtt-$RT_NAME-$(basename "${base%%:*}")-$$-${#_rt_images[@]}:test"
 	_rt_images+=("$name")
-	printf 'FROM %s\nLABEL rtguard.test=%s-%s\n' "$base" "$RT_NAME" "$$" |
+	printf 'FROM %s\nLABEL rtguard.test=%s\n' "$base" "$name" |
 		podman build -q -t "$name" -f - "$RT_TMP" >/dev/null 9>&- ||
 		rt_fail "cannot derive an image from $base"
 	RT_IMAGE=$name

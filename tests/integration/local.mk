@@ -13,6 +13,7 @@ INTEGRATION_TESTS = \
 	tests/integration/learn.sh \
 	tests/integration/learn-start.sh \
 	tests/integration/seccomp.sh \
+	tests/integration/readiness.sh \
 	tests/integration/enforce.sh \
 	tests/integration/policy.sh \
 	tests/integration/reliability.sh \
