@@ -18,7 +18,11 @@ export RTGUARD_DB=$RT_DB
 _rt_containers=()
 _rt_pids=()
 _rt_images=()
+_rt_at_exit=()
 
+# rt_at_exit CMD: run CMD (eval) in the EXIT trap, after the test's
+# processes and containers are gone, the last one registered first.
+rt_at_exit() { _rt_at_exit+=("$1"); }
 rt_log() { printf '%s: %s\n' "$RT_NAME" "$*" >&2; }
 rt_fail() { rt_log "FAIL: $*"; exit 1; }
 rt_skip() { rt_log "SKIP: $*"; exit 77; }
@@ -38,6 +42,10 @@ _rt_cleanup() {
 	done
 	for c in "${_rt_images[@]}"; do
 		podman rmi -f "$c" >/dev/null 2>&1
+	done
+	# After the processes: what they held (auditd's pid) is free then.
+	for ((c = ${#_rt_at_exit[@]} - 1; c >= 0; c--)); do
+		eval "${_rt_at_exit[c]}" >/dev/null 2>&1
 	done
 	rm -rf "$RT_TMP"
 	_rt_unlock

@@ -14,6 +14,7 @@ INTEGRATION_TESTS = \
 	tests/integration/learn-start.sh \
 	tests/integration/seccomp.sh \
 	tests/integration/readiness.sh \
+	tests/integration/learn-auditd.sh \
 	tests/integration/enforce.sh \
 	tests/integration/policy.sh \
 	tests/integration/reliability.sh \
