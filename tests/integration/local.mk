@@ -15,6 +15,7 @@ INTEGRATION_TESTS = \
 	tests/integration/seccomp.sh \
 	tests/integration/readiness.sh \
 	tests/integration/learn-auditd.sh \
+	tests/integration/learn-docker.sh \
 	tests/integration/enforce.sh \
 	tests/integration/policy.sh \
 	tests/integration/reliability.sh \
