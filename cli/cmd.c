@@ -78,11 +78,13 @@ cmd_print_overview(FILE *out)
 		fprintf(out, "  %-9s %s\n", (*e)->name, (*e)->summary);
 	fprintf(out,
 "\nA typical session:\n"
-"  staging$    rtguard learn --image nginx --duration 10m\n"
-"  staging$    rtguard policy export --image nginx -o nginx.rtguard\n"
-"  production$ rtguard policy import nginx.rtguard\n"
-"  production$ rtguard enforce --image nginx\n"
-"  anywhere$   rtguard report --image nginx\n"
+"  staging#    rtguard hook install\n"
+"  staging#    rtguard learn --image nginx --until-stable 5m\n"
+"  staging#    rtguard report --image nginx\n"
+"  staging#    rtguard policy export --image nginx -o nginx.rtguard\n"
+"  production# rtguard policy import nginx.rtguard\n"
+"  production# rtguard enforce --image nginx --monitor\n"
+"  production# rtguard enforce\n"
 "\nRun 'rtguard help COMMAND' for a command's options and examples.\n");
 }
 
