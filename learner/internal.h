@@ -60,6 +60,7 @@ struct lcontainer {
 	struct container	*c;
 	struct limage		*img;
 	struct fangroup		*g;
+	int64_t			 attached_ms;	/* when its fanotify mark was on */
 	bool			 from_start;
 	uint64_t		 overflows_seen;
 };

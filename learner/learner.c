@@ -229,6 +229,7 @@ lattach(struct learner *l, struct container *c, bool from_start)
 		lcontainer_free(lc);
 		return -1;
 	}
+	lc->attached_ms = time_now_ms();
 	l->cs = xreallocarray(l->cs, l->n_cs + 1, sizeof(*l->cs));
 	l->cs[l->n_cs++] = lc;
 	first = !lc->img->attached_once;

@@ -56,6 +56,7 @@ struct pid_slot {
 /* The records of one serial, until its EOE. */
 struct aevent {
 	uint64_t	 serial;
+	int64_t		 time_ms;	/* the kernel's time of the event */
 	enum aevent_kind kind;		/* 0: slot free */
 	char		 id[CONTAINER_ID_LEN + 1];
 	char		*cwd;
@@ -337,7 +338,12 @@ event_finish(struct records *r, struct aevent *e)
 		else if (e->kind == AEV_FILE)
 			pending_add(p, p->writes, &p->n_writes, path);
 		else if (lc != NULL)
-			facts_exec_name(r->l->facts, lc, path, false);
+			/*
+			 * Before the fanotify mark was on, only audit saw the
+			 * exec: record the executable itself too.
+			 */
+			facts_exec_name(r->l->facts, lc, path,
+			    e->time_ms < lc->attached_ms);
 		else
 			pending_add(p, p->execs, &p->n_execs, path);
 		free(path);
@@ -346,15 +352,35 @@ out:
 	aevent_clear(e);
 }
 
+/* The time of "audit(SECONDS.MILLIS:SERIAL): ...", in ms, or 0. */
+static int64_t
+record_time_ms(const char *m, size_t len)
+{
+	int64_t	 s = 0, ms = 0;
+	size_t	 i = 6, d = 0;
+
+	if (len < 8 || memcmp(m, "audit(", 6) != 0)
+		return 0;
+	for (; i < len && m[i] >= '0' && m[i] <= '9' && d < 12; i++, d++)
+		s = s * 10 + (m[i] - '0');
+	if (i >= len || m[i] != '.')
+		return 0;
+	for (i++, d = 0; i < len && m[i] >= '0' && m[i] <= '9' && d < 3;
+	    i++, d++)
+		ms = ms * 10 + (m[i] - '0');
+	return s * 1000 + ms;
+}
+
 static void
 event_start(struct records *r, uint64_t serial, enum aevent_kind kind,
-    const char *id)
+    const char *id, int64_t time_ms)
 {
 	struct aevent	*e = &r->events[r->next_event++ % EVENTS_MAX];
 
 	if (e->kind != 0)
 		event_finish(r, e);	/* its EOE never came */
 	e->serial = serial;
+	e->time_ms = time_ms;
 	e->kind = kind;
 	snprintf(e->id, sizeof(e->id), "%s", id);
 }
@@ -425,11 +451,12 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 		p->sc[a][nr / 8] |= 1 << (nr % 8);
 	}
 	if (mask_has(r->file_nr[a], nr))
-		event_start(r, serial, AEV_FILE, id);
+		event_start(r, serial, AEV_FILE, id, record_time_ms(m, len));
 	else if ((int)nr == r->nr_execve[a] || (int)nr == r->nr_execveat[a]) {
 		ok = auditrec_field(m, len, "success", &oklen);
 		if (ok != NULL && oklen == 3 && memcmp(ok, "yes", 3) == 0)
-			event_start(r, serial, AEV_EXEC, id);
+			event_start(r, serial, AEV_EXEC, id,
+			    record_time_ms(m, len));
 	}
 }
 

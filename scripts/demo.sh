@@ -28,12 +28,12 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 step "learn: start rtguard, then nginx (localhost/rtguard-nginx:test, port 8080)"
 # Learning starts first: the kernel only audits the syscalls of processes
 # started after audit was enabled.
-"$rtguard" learn --image rtguard-nginx --reset --duration 20s &
+"$rtguard" learn --image rtguard-nginx --reset --until-stable 10s --duration 60s &
 learn=$!
 sleep 2
 podman run -d --name "$name" --network host localhost/rtguard-nginx:test >/dev/null
 for _ in $(seq 50); do curl -sf -o /dev/null localhost:8080 && break; sleep 0.2; done
-echo "serving traffic while rtguard learns (20 s) ..."
+echo "serving traffic while rtguard learns (until nothing new for 10 s) ..."
 ( for _ in $(seq 120); do curl -s -o /dev/null localhost:8080; sleep 0.1; done ) &
 bg=$!
 podman exec "$name" sh -c 'nginx -t 2>/dev/null; ls /etc/nginx >/dev/null'

@@ -16,6 +16,7 @@ INTEGRATION_TESTS = \
 	tests/integration/readiness.sh \
 	tests/integration/learn-auditd.sh \
 	tests/integration/learn-docker.sh \
+	tests/integration/demo.sh \
 	tests/integration/enforce.sh \
 	tests/integration/policy.sh \
 	tests/integration/reliability.sh \
