@@ -171,6 +171,27 @@ portable_syscalls_json(const struct baseline *b, uint32_t arch,
 	return a;
 }
 
+json_t *
+portable_exec_names_json(const struct baseline *b)
+{
+	json_t	*a = json_array(), *o;
+	size_t	 i;
+
+	for (i = 0; i < b->n_exec_names; i++) {
+		o = json_object();
+		json_object_set_new(o, "name",
+		    rt_json_escaped(b->exec_names[i].name));
+		json_object_set_new(o, "target",
+		    rt_json_escaped(b->exec_names[i].target));
+		json_object_set_new(o, "count",
+		    json_integer(b->exec_names[i].count));
+		json_object_set_new(o, "first_seen_ms",
+		    json_integer(b->exec_names[i].first_ms));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static char *
 image_id_of(struct store *st, int64_t key, struct rt_error *err)
 {
@@ -233,6 +254,7 @@ portable_export(struct store *st, const char *image_pattern, FILE *out,
 	for (i = 0; i < b->n_writes; i++)
 		json_array_append_new(a, json_write(&b->writes[i]));
 	json_object_set_new(root, "writes", a);
+	json_object_set_new(root, "run_as", portable_exec_names_json(b));
 	json_object_set_new(root, "readiness", portable_readiness_json(&r));
 
 	rc = 0;
@@ -370,6 +392,55 @@ parse_syscalls(json_t *a, uint32_t arch, struct baseline *b,
 	return 0;
 }
 
+/* An escaped path under key, back to its bytes (as get_path does). */
+static int
+get_named_path(json_t *o, const char *key, char **out, const char *file,
+    const char *where, struct rt_error *err)
+{
+	json_t	*tmp = json_object(), *v = json_object_get(o, key);
+	int	 rc;
+
+	if (v != NULL)
+		json_object_set(tmp, "path", v);
+	rc = get_path(tmp, out, file, where, err);
+	json_decref(tmp);
+	return rc;
+}
+
+static int
+parse_exec_names(json_t *a, struct baseline *b, const char *file,
+    struct rt_error *err)
+{
+	static const char *const keys[] = { "name", "target", "count",
+	    "first_seen_ms", NULL };
+	struct baseline_exec_name	*en;
+	json_t				*v;
+	char				 where[64];
+	size_t				 i;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a))
+		return invalid(err, file, "'run_as' must be an array");
+	b->exec_names = xcalloc(json_array_size(a) + 1, sizeof(*b->exec_names));
+	json_array_foreach(a, i, v) {
+		snprintf(where, sizeof(where), "run_as[%zu]", i);
+		en = &b->exec_names[i];
+		b->n_exec_names = i + 1;	/* so baseline_free frees it */
+		if (!json_is_object(v))
+			return invalid(err, file, "%s: must be an object", where);
+		if (check_keys(v, keys, file, where, err) < 0 ||
+		    get_named_path(v, "name", &en->name, file, where, err) < 0 ||
+		    get_named_path(v, "target", &en->target, file, where,
+		    err) < 0 ||
+		    get_count(v, "count", &en->count, file, where, err) < 0 ||
+		    get_count(v, "first_seen_ms", &en->first_ms, file, where,
+		    err) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* Only what import keeps of the exporter's readiness: its losses. */
 static int
 parse_readiness(json_t *o, struct portable_baseline *pb, const char *file,
@@ -485,7 +556,7 @@ parse_header(json_t *root, struct portable_baseline *pb, const char *file,
 {
 	static const char *const keys[] = { "format", "version", "image",
 	    "image_id", "exported", "executables", "arch", "syscalls",
-	    "syscalls_by_arch", "writes", "readiness", NULL };
+	    "syscalls_by_arch", "writes", "run_as", "readiness", NULL };
 	json_t	*v;
 	char	*norm;
 
@@ -570,7 +641,8 @@ parse_root(json_t *root, struct portable_baseline *pb, const char *file,
 		}
 	}
 	if (parse_readiness(json_object_get(root, "readiness"), pb, file,
-	    err) < 0)
+	    err) < 0 || parse_exec_names(json_object_get(root, "run_as"), b,
+	    file, err) < 0)
 		return -EINVAL;
 
 	if ((a = get_array(root, "writes", file, err)) == NULL)
@@ -597,6 +669,11 @@ portable_baseline_free(struct portable_baseline *pb)
 		free(pb->b.execs[i].path);
 	for (i = 0; i < pb->b.n_writes; i++)
 		free(pb->b.writes[i].path);
+	for (i = 0; i < pb->b.n_exec_names; i++) {
+		free(pb->b.exec_names[i].name);
+		free(pb->b.exec_names[i].target);
+	}
+	free(pb->b.exec_names);
 	free(pb->b.execs);
 	free(pb->b.syscalls);
 	free(pb->b.writes);
@@ -689,6 +766,9 @@ import_facts(struct store *st, const struct portable_baseline *pb,
 			return -EIO;
 	for (i = 0; i < b->n_writes; i++)
 		if (store_write_record(st, key, &b->writes[i], err) < 0)
+			return -EIO;
+	for (i = 0; i < b->n_exec_names; i++)
+		if (store_exec_name_record(st, key, &b->exec_names[i], err) < 0)
 			return -EIO;
 	if (pb->first_ms > 0 && store_image_learned(st, key, pb->first_ms,
 	    pb->last_ms > pb->first_ms ? pb->last_ms : pb->first_ms,

@@ -11,6 +11,7 @@
  *    "arch":"x86_64", "syscalls":["read",...],
  *    "syscalls_by_arch":{"x86":["read",...]},          (optional)
  *    "writes":[{"path":P,"count":N,"first_seen_ms":N,"last_seen_ms":N}],
+ *    "run_as":[{"name":P,"target":P,"count":N,"first_seen_ms":N}], (optional)
  *    "readiness":{"ready":B,"reasons":[S],"containers_from_start":N,
  *                 "containers_attached_late":N,"audit_lost":N,
  *                 "events_lost":N,"last_new_fact":RFC3339|null,
@@ -64,6 +65,8 @@ struct json_t *portable_readiness_json(const struct image_readiness *r);
  */
 struct json_t *portable_syscalls_json(const struct baseline *b,
 	    uint32_t arch, struct json_t **by_arch);
+/* [{"name":P,"target":P,"count":N,"first_seen_ms":N}] */
+struct json_t *portable_exec_names_json(const struct baseline *b);
 
 /* Write the baseline of the image pattern selects to out as JSON. */
 int	portable_export(struct store *st, const char *image_pattern, FILE *out,

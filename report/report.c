@@ -131,6 +131,17 @@ text_baseline(FILE *out, const struct painter *p, const struct baseline *b)
 		    b->execs[i].from_image ? "image" : "container");
 		free(s);
 	}
+	if (b->n_exec_names > 0)
+		fprintf(out, "    run as (a symlink):\n");
+	for (i = 0; i < b->n_exec_names; i++) {
+		char	*t;
+
+		s = fit(b->exec_names[i].name, (pw - 8) / 2);
+		t = fit(b->exec_names[i].target, (pw - 8) / 2);
+		fprintf(out, "      %s -> %s\n", s, t);
+		free(s);
+		free(t);
+	}
 	fprintf(out, "\n  %ssyscalls (%zu)%s\n", BOLD(p), b->n_syscalls,
 	    RESET(p));
 	x = 0;
@@ -275,6 +286,7 @@ json_image(const struct image_info *im, const struct baseline *b,
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(o, "executables", a);
+	json_object_set_new(o, "run_as", portable_exec_names_json(b));
 	a = portable_syscalls_json(b, syscall_arch_native(), &by_arch);
 	json_object_set_new(o, "syscalls", a);
 	if (by_arch != NULL)

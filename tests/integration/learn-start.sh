@@ -5,7 +5,8 @@
 # are in the baseline, and it counts as watched from its start; an exec
 # right after the start is learned; runc's own setup (pivot_root,
 # sethostname, mount) is not the image's; an executable run through a
-# symlink is recorded under the name it was run as, with its target.
+# symlink is recorded under the name it was run as, with its target; a
+# container of another tag of the same image id shares the baseline.
 . "$(dirname "$0")/lib.sh"
 rt_setup
 rt_audit_lock
@@ -25,6 +26,12 @@ rt_wait_for 15 curl -sf -o /dev/null "http://127.0.0.1:$port/" || rt_fail "nginx
 for _ in $(seq 20); do curl -s -o /dev/null "http://127.0.0.1:$port/"; done
 rt_learn_wait_attached "$id"
 rt_assert_contains "$RT_TMP/learn.out" "attached to container ${id:0:12} ($img, pid" "attach line"
+# Another tag of the same image id: the same baseline, not a new one.
+alias=${img%:test}-alias:test
+_rt_images+=("$alias")
+podman tag "$img" "$alias" 9>&- || rt_fail "podman tag"
+rt_run alias "$alias" sh -c 'exec sleep 300'; aid=$RT_ID
+rt_learn_wait_attached "$aid"
 grep -q "attached to container ${id:0:12}.*from its start" "$RT_TMP/learn.out" ||
 	{ cat "$RT_TMP/learn.out" >&2; rt_fail "the container was not attached from its start (OCI hook)"; }
 kill -TERM "$RT_LEARN_PID"
@@ -45,6 +52,9 @@ for nr_name in 155:pivot_root 170:sethostname 165:mount 166:umount2; do
 	rt_assert_eq "$(sc "${nr_name%%:*}")" 0 "runc's ${nr_name#*:} learned as the image's"
 done
 rt_assert_eq "$(rt_sql "SELECT from_start FROM containers WHERE id = '$id'")" 1 "container watched from its start"
+rt_assert_eq "$(rt_sql "SELECT count(*) FROM images WHERE ref = '$alias'")" 0 "another tag of the same id got a baseline of its own"
+rt_assert_eq "$(rt_sql "SELECT image FROM containers WHERE id = '$aid'")" "$key" "the other tag's container is in the same baseline"
+rt_assert_eq "$(rt_sql "SELECT count(*) FROM images WHERE ref = '$img' AND image_id IS NOT NULL")" 1 "the image id is kept"
 # sh was run as a name (a symlink to dash): recorded with its target.
 rt_assert_eq "$(rt_sql "SELECT count(*) FROM exec_names WHERE image = $key AND name LIKE '%/sh' AND target = '/usr/bin/dash'")" 1 \
 	"the symlink sh was run as"

@@ -112,6 +112,13 @@ assert_baseline_equal(const struct baseline *a, const struct baseline *b)
 		assert_int_equal(a->syscalls[i].arch, b->syscalls[i].arch);
 		assert_int_equal(a->syscalls[i].nr, b->syscalls[i].nr);
 	}
+	assert_int_equal(a->n_exec_names, b->n_exec_names);
+	for (i = 0; i < a->n_exec_names; i++) {
+		assert_string_equal(a->exec_names[i].name, b->exec_names[i].name);
+		assert_string_equal(a->exec_names[i].target,
+		    b->exec_names[i].target);
+		assert_int_equal(a->exec_names[i].count, b->exec_names[i].count);
+	}
 	assert_int_equal(a->n_writes, b->n_writes);
 	for (i = 0; i < a->n_writes; i++) {
 		assert_string_equal(a->writes[i].path, b->writes[i].path);
@@ -141,6 +148,8 @@ fill_nginx(struct store *st)
 		{ .path = "/var/cache/back\\slash\ttab", .count = 1,
 		  .first_ms = 3000, .last_ms = 3000 },
 	};
+	struct baseline_exec_name en = { .name = "/usr/bin/sh",
+	    .target = "/tmp/new\nline", .count = 2, .first_ms = 1500 };
 	struct rt_error		 err;
 	int64_t			 key;
 	size_t			 i;
@@ -157,6 +166,7 @@ fill_nginx(struct store *st)
 	    1000, &err), 0);	/* i386 read */
 	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
 		assert_int_equal(store_write_record(st, key, &w[i], &err), 0);
+	assert_int_equal(store_exec_name_record(st, key, &en, &err), 0);
 }
 
 static char *
