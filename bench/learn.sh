@@ -82,7 +82,7 @@ for app in $APPS; do
 	load "$app" "$p" >/dev/null	# warm up
 	none1=$(load "$app" "$p")
 	podman rm -f -t 0 "rtbench-$app-none-$$" >/dev/null 9>&-
-	"$RTGUARD" learn --image "$IMG" --reset --until-stable 5s --duration $((6 * S + 60)) --no-progress \
+	"$RTGUARD" learn --image "$IMG" --reset --until-stable $((S + 2)) --duration $((6 * S + 60)) --no-progress \
 		>"$T/learn-$app.log" 2>&1 &
 	lp=$!; pids+=("$lp")
 	wait_for 30 grep -q "no running container matches" "$T/learn-$app.log" || die "learner not ready: $(cat "$T/learn-$app.log")"
@@ -103,8 +103,8 @@ for app in $APPS; do
 	wait "$lp"
 	none2=$(load "$app" "$p")
 	base_rps=$(awk -v a="$none1" -v b="$none2" 'BEGIN { print (a + b) / 2 }')
-	l1=$(grep -o 'learned .*' "$T/learn-$app.log" | head -1)
-	l2=$(grep -o 'learned .*' "$T/learn2-$app.log" | head -1)
+	l1=$(grep -o 'learned [0-9]* new .*' "$T/learn-$app.log" | head -1)
+	l2=$(grep -o 'learned [0-9]* new .*' "$T/learn2-$app.log" | head -1)
 	ready=$(grep -o 'baseline ready to enforce\|baseline not ready yet: .*' "$T/learn-$app.log" | head -3 | tr '\n' ';')
 	printf '%-6s none %s/s (before %s, after %s); start under learning %ss; learning from nothing (first %ss) %s/s = %s; converged %s/s = %s\n' \
 		"$app" "$base_rps" "$none1" "$none2" "$up" "$S" "$first" "$(ratio "$first" "$base_rps")" "$conv" "$(ratio "$conv" "$base_rps")"

@@ -38,6 +38,8 @@
 #define AUDIT_DRAIN_MAX		65536	/* records per drain: others get a turn */
 #define AUDIT_SAVED_DIR		"/run/rtguard"
 #define AUDIT_SAVED		AUDIT_SAVED_DIR "/audit-saved"
+/* When rtguard first enabled audit since boot (/run is a tmpfs). */
+#define AUDIT_EVER		AUDIT_SAVED_DIR "/audit-ever-enabled"
 
 /* --- status and settings -------------------------------------------------- */
 
@@ -138,6 +140,43 @@ boottime_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The kernel gives a process an audit context at fork once audit was
+ * ever enabled since boot (audit_ever_enabled, kernel/auditsc.c), even
+ * if it is off again: what matters is the first enable, not ours. We know
+ * it when rtguard made it; if audit is on already, it was long ago.
+ */
+static void
+ever_enabled(struct laudit *a, bool enabling)
+{
+	long long	 ms;
+	char		 buf[64];
+	FILE		*f;
+	int		 fd, n;
+
+	a->enabled_boot_ms = 0;
+	if ((fd = open(AUDIT_EVER, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		if ((f = fdopen(fd, "r")) != NULL) {
+			if (fscanf(f, "%lld", &ms) == 1 && ms > 0)
+				a->enabled_boot_ms = ms;
+			fclose(f);
+		} else
+			close(fd);
+	}
+	if (a->enabled_boot_ms > 0 || !enabling)
+		return;
+	a->enabled_boot_ms = boottime_ms();
+	if (mkdir(AUDIT_SAVED_DIR, 0700) < 0 && errno != EEXIST)
+		return;
+	fd = open(AUDIT_EVER, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%lld\n", (long long)a->enabled_boot_ms);
+	(void)!write(fd, buf, n);
+	close(fd);
+}
+
 bool
 audit_started_before(const struct learner *l, pid_t pid)
 {
@@ -146,7 +185,7 @@ audit_started_before(const struct learner *l, pid_t pid)
 	ssize_t			 n;
 	int			 fd, i;
 
-	if (!l->audit.enabled_off)
+	if (l->audit.enabled_boot_ms == 0)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -310,11 +349,11 @@ audit_source_open(struct learner *l, struct rt_error *err)
 		if ((rc = open_multicast(l, err)) < 0)
 			return rc;
 	}
+	ever_enabled(a, st.enabled == 0);
 	if (st.enabled == 0) {
 		if (audit_set_enabled(a->ctl_fd, 1) < 0)
 			return rt_error_set(err, EIO, "cannot enable audit");
 		a->enabled_off = true;
-		a->enabled_boot_ms = boottime_ms();
 	}
 	if (!a->multicast && (rc = open_unicast(l, err)) < 0)
 		return rc;

@@ -84,7 +84,7 @@ struct laudit {
 	struct event	*drain_ev;
 	uint32_t	 prev_enabled, prev_backlog, prev_wait;
 	bool		 have_prev, enabled_off;
-	int64_t		 enabled_boot_ms;	/* CLOCK_BOOTTIME at enable */
+	int64_t		 enabled_boot_ms;	/* first enable since boot, or 0 */
 	int64_t		 lost_start, lost_now;
 	/* The syscall rules (one per arch) and the file rule, as loaded. */
 	struct audit_rule_data	*rule_sc[LEARN_ARCHES];
