@@ -9,10 +9,12 @@
 rt_setup
 rt_audit_lock
 
-# Learn a busybox workload (a shell loop), which gives a real baseline.
+# Learn a busybox workload (a shell loop) started while learning, which
+# gives a real baseline with its startup (the seccomp profile needs it).
+rt_learn_bg 6 rtguard-busybox
 rt_run app "$RT_BUSYBOX" sh -c 'while true; do echo hi > /tmp/out; cat /tmp/out >/dev/null; sleep 0.2; done'
 app=$RT_ID
-rt_learn_bg 6 rtguard-busybox
+rt_learn_wait_attached "$app"
 rt_wait_exit "$RT_LEARN_PID" 20 || { cat "$RT_TMP/learn.out" >&2; rt_fail "learn failed"; }
 
 # --- export / import ------------------------------------------------------
