@@ -542,6 +542,13 @@ out:
 			    o->quiet_s * 1000);
 	}
 	audit_source_close(l);
+	/* Their events live on the daemon's loop: gone before it is. */
+	for (i = 0; i < l->n_cs; i++)
+		lcontainer_free(l->cs[i]);
+	l->n_cs = 0;
+	if (l->tick != NULL)
+		event_free(l->tick);
+	l->tick = NULL;
 	st = NULL;
 	if (daemon_close(l->daemon, &st, &e2) < 0 && rc == 0)
 		rc = rt_error_set(err, e2.code, "saving the baseline: %s",

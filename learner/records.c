@@ -239,6 +239,8 @@ pending_get(struct records *r, const char *id, int64_t now)
 		p->last_ms = now;
 		return p;
 	}
+	if (ignored(r, id))
+		return NULL;
 	if (r->n_pending == PENDING_MAX) {
 		r->lost++;
 		return NULL;
