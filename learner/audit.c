@@ -41,6 +41,8 @@
 /* When rtguard first enabled audit since boot (/run is a tmpfs). */
 #define AUDIT_EVER		AUDIT_SAVED_DIR "/audit-ever-enabled"
 
+static void	audit_drain_fd(struct learner *, int);
+
 /* --- status and settings -------------------------------------------------- */
 
 /* A status reply on the control socket (it carries nothing else). */
@@ -211,6 +213,13 @@ audit_started_before(const struct learner *l, pid_t pid)
 void
 audit_drain(struct learner *l)
 {
+	audit_drain_fd(l, l->audit.rec_fd);
+	audit_rules_refresh(l, false);
+}
+
+static void
+audit_drain_fd(struct learner *l, int fd)
+{
 	char			 buf[MAX_AUDIT_MESSAGE_LENGTH + NLMSG_HDRLEN]
 	    __attribute__((aligned(__alignof__(struct nlmsghdr))));
 	const struct nlmsghdr	*nh = (const void *)buf;
@@ -219,10 +228,10 @@ audit_drain(struct learner *l)
 	size_t			 mlen;
 	int			 n;
 
-	if (l->audit.rec_fd < 0)
+	if (fd < 0)
 		return;
 	for (n = 0; n < AUDIT_DRAIN_MAX; n++) {
-		len = recv(l->audit.rec_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (len < 0 && errno == EINTR)
 			continue;
 		if (len < 0 && errno == ENOBUFS) {
@@ -246,7 +255,6 @@ audit_drain(struct learner *l)
 			mlen--;
 		records_feed(l->records, nh->nlmsg_type, msg, mlen);
 	}
-	audit_rules_refresh(l, false);
 }
 
 static void
@@ -257,13 +265,46 @@ drain_timer(evutil_socket_t fd, short what, void *arg)
 	audit_drain(arg);
 }
 
+static int	open_unicast(struct learner *, struct rt_error *);
+
+/*
+ * The daemon whose records we copied (auditd) is gone: become the
+ * receiver, or the kernel would only print the records to its log.
+ */
+static void
+take_over(struct learner *l, const struct audit_status *st)
+{
+	struct rt_error	err;
+	int		mc = l->audit.rec_fd;
+
+	if (!l->audit.multicast || (st->pid != 0 &&
+	    audit_pid_alive((pid_t)st->pid)))
+		return;
+	l->audit.rec_fd = -1;
+	if (open_unicast(l, &err) < 0) {
+		log_warnx("audit: the daemon holding audit is gone, and %s; "
+		    "still reading the multicast copy", err.msg);
+		if (l->audit.rec_fd >= 0)
+			close(l->audit.rec_fd);
+		l->audit.rec_fd = mc;
+		return;
+	}
+	audit_drain_fd(l, mc);
+	close(mc);
+	l->audit.multicast = false;
+	log_notice("audit: the daemon that held audit is gone; rtguard "
+	    "receives the records now");
+}
+
 void
 audit_update_lost(struct learner *l)
 {
 	struct audit_status	st;
 
-	if (l->audit.ctl_fd >= 0 && ctl_status(l->audit.ctl_fd, &st) == 0)
+	if (l->audit.ctl_fd >= 0 && ctl_status(l->audit.ctl_fd, &st) == 0) {
 		l->audit.lost_now = st.lost;
+		take_over(l, &st);
+	}
 }
 
 int64_t
