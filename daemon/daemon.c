@@ -90,20 +90,13 @@ static const struct tracker_ops tracker_ops = {
 };
 
 static void
-on_hook(struct ocihook_call *call, const struct oci_state *st, void *arg)
+on_hook(struct ocihook_call *call, struct container *c, bool cap, void *arg)
 {
-	struct daemon		*d = arg;
-	struct container	*c;
-	struct rt_error		 err;
-	bool			 cap;
+	struct daemon	*d = arg;
 
 	if (d->role.hook == NULL) {
+		container_free(c);
 		ocihook_reply(call, true, "not handled");
-		return;
-	}
-	if (ocihook_resolve(st, &c, &cap, &err) < 0) {
-		log_warnx("OCI hook: %s; left to the engine's events", err.msg);
-		ocihook_reply(call, true, "not resolved");
 		return;
 	}
 	d->role.hook(call, c, cap, d->role.arg);

@@ -59,11 +59,11 @@ policy_reload(evutil_socket_t fd, short what, void *arg)
 	 * flush the inode marks (the ignore marks), keep the filesystem mark.
 	 */
 	for (i = 0; i < enf->n_cs; i++)
-		if (fanotify_mark(enf->cs[i]->fd, FAN_MARK_FLUSH, 0, AT_FDCWD,
+		if (fanotify_mark(fangroup_fd(enf->cs[i]->g), FAN_MARK_FLUSH, 0, AT_FDCWD,
 		    NULL) < 0)
 			log_warn("container %.12s: flushing cached decisions",
 			    enf->cs[i]->c->id);
-	log_warnx("policy reloaded from %s", policy_dir(enf));
+	log_notice("policy reloaded from %s", policy_dir(enf));
 }
 
 static void
@@ -297,6 +297,7 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 	role.select = enf_tracker_select;
 	role.attach = enf_tracker_attach;
 	role.detach = enf_tracker_detach;
+	role.unresolved = enf_tracker_unresolved;
 	role.hook = enf_on_hook;
 	role.reload = enf_reload;
 	role.running = enf_running;
