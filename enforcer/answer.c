@@ -35,9 +35,43 @@ answer(int gfd, int efd, bool allow)
 		log_warn("fanotify answer");
 }
 
+/*
+ * The loader comes with every dynamic exec and is never cached in the
+ * kernel; its inode, once seen as image content that cannot change, is
+ * remembered so that its events skip the path and origin reads.
+ */
+static const struct enf_loader *
+loader_known(const struct enf_container *ec, const struct stat *st)
+{
+	size_t	i;
+
+	for (i = 0; i < ec->n_loaders; i++)
+		if (ec->loaders[i].dev == st->st_dev &&
+		    ec->loaders[i].ino == st->st_ino)
+			return &ec->loaders[i];
+	return NULL;
+}
+
 static void
-decide_exec_event(struct enf_container *ec, int fd, pid_t tid,
-    const char *path, bool deleted, struct decision *d)
+loader_remember(struct enf_container *ec, const struct stat *st,
+    const char *path)
+{
+	struct enf_loader	*l;
+
+	if (ec->n_loaders == ENF_LOADERS || strlen(path) >= sizeof(l->path) ||
+	    loader_known(ec, st) != NULL)
+		return;
+	l = &ec->loaders[ec->n_loaders++];
+	l->dev = st->st_dev;
+	l->ino = st->st_ino;
+	memcpy(l->path, path, strlen(path) + 1);
+}
+
+static bool cache_allowed(int fd);
+
+static void
+decide_exec_event(struct enf_container *ec, int fd, const struct stat *st,
+    pid_t tid, const char *path, bool deleted, struct decision *d)
 {
 	struct exec_query	q;
 	struct rt_error		err;
@@ -48,7 +82,9 @@ decide_exec_event(struct enf_container *ec, int fd, pid_t tid,
 	q.deleted = deleted;
 	q.origin = container_file_origin(ec->c, fd, path);
 	q.loader = q.origin == ORIGIN_IMAGE && decide_is_loader_path(path) ?
-	    procinfo_loader_use(tid, fd) : LOADER_NOT_A_LOADER;
+	    procinfo_loader_use(ec->names, tid, st) : LOADER_NOT_A_LOADER;
+	if (q.loader != LOADER_NOT_A_LOADER && !deleted && cache_allowed(fd))
+		loader_remember(ec, st, path);
 	decide_exec(&ec->ctx, &q, d);
 	if (d->verdict != VERDICT_NEED_HASH)
 		return;
@@ -98,15 +134,30 @@ static void
 on_exec(struct enf_container *ec, int gfd,
     const struct fanotify_event_metadata *md)
 {
-	struct enforcer		*enf = ec->enf;
-	struct proc_identity	 who;
-	struct decision		 d;
-	char			 path[PATH_MAX];
-	bool			 deleted, enforce;
+	struct enforcer			*enf = ec->enf;
+	const struct enf_loader		*known;
+	struct exec_query		 q;
+	struct proc_identity		 who;
+	struct decision			 d;
+	struct stat			 st;
+	char				 path[PATH_MAX];
+	bool				 deleted = false, enforce;
 
-	read_path(md->fd, path, sizeof(path), &deleted);
-	container_path(ec->c, path);
-	decide_exec_event(ec, md->fd, md->pid, path, deleted, &d);
+	if (fstat(md->fd, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	if ((known = loader_known(ec, &st)) != NULL) {
+		/* The fast path of every dynamic exec. */
+		snprintf(path, sizeof(path), "%s", known->path);
+		memset(&q, 0, sizeof(q));
+		q.path = path;
+		q.origin = ORIGIN_IMAGE;
+		q.loader = procinfo_loader_use(ec->names, md->pid, &st);
+		decide_exec(&ec->ctx, &q, &d);
+	} else {
+		read_path(md->fd, path, sizeof(path), &deleted);
+		container_path(ec->c, path);
+		decide_exec_event(ec, md->fd, &st, md->pid, path, deleted, &d);
+	}
 	enforce = d.verdict == VERDICT_DENY && ec->mode == POLICY_MODE_PROTECT;
 	/* Who asked, read while the thread still waits (refusals only). */
 	if (d.verdict == VERDICT_DENY)

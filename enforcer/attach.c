@@ -212,6 +212,7 @@ enf_attach(struct enforcer *enf, struct container *c, const char *prefix,
 	if (id_differs && ec->mode == POLICY_MODE_PROTECT)
 		ec->mode = POLICY_MODE_MONITOR;
 	enf_context_refresh(ec);
+	ec->names = procinfo_names_new();
 	ec->cap_sys_admin = cap_sys_admin < 0 ?
 	    has_cap_sys_admin(c->init_pid) : cap_sys_admin;
 	/*
@@ -226,6 +227,7 @@ enf_attach(struct enforcer *enf, struct container *c, const char *prefix,
 	if ((rc = fangroup_open(enf->base, c, FAN_CLASS_CONTENT |
 	    FAN_REPORT_TID, mask, enf_container_event, ec, &ec->g, err)) < 0) {
 		container_free(c);
+		procinfo_names_free(ec->names);
 		free(ec);
 		return rc;
 	}
@@ -274,6 +276,7 @@ enf_container_free(struct enf_container *ec, bool undo)
 		log_warnx("container %.12s: %s", ec->c->id, err.msg);
 	harden_state_free(&partial);
 	harden_state_free(&ec->mounts);
+	procinfo_names_free(ec->names);
 	container_free(ec->c);
 	free(ec);
 }

@@ -49,13 +49,15 @@ plan_add(struct harden_plan *p, enum harden_op op, const char *path,
 	p->n++;
 }
 
+/* Learned executables under dir: from the image, or written (upper). */
 static bool
-has_exec_under(const struct baseline *b, const char *dir)
+has_exec_under(const struct baseline *b, const char *dir, bool from_image)
 {
 	size_t	i;
 
 	for (i = 0; b != NULL && i < b->n_execs; i++)
-		if (path_under(b->execs[i].path, dir))
+		if (b->execs[i].from_image == from_image &&
+		    path_under(b->execs[i].path, dir))
 			return true;
 	return false;
 }
@@ -82,19 +84,47 @@ write_target(const char *entry)
 	return xstrdup(entry);
 }
 
-/* The innermost LOCK action that path is strictly below, or NULL. */
+/* The innermost LOCK or NOEXEC action path is strictly below, or NULL. */
 static const struct harden_action *
-locked_by(const struct harden_plan *p, const char *path)
+covered_by(const struct harden_plan *p, const char *path)
 {
 	const struct harden_action	*best = NULL;
 	size_t				 i;
 
 	for (i = 0; i < p->n; i++)
-		if (p->v[i].op == HARDEN_LOCK && path_under(path, p->v[i].path) &&
+		if ((p->v[i].op == HARDEN_LOCK || p->v[i].op == HARDEN_NOEXEC) &&
+		    path_under(path, p->v[i].path) &&
 		    strcmp(path, p->v[i].path) != 0 && (best == NULL ||
 		    strlen(p->v[i].path) > strlen(best->path)))
 			best = &p->v[i];
 	return best;
+}
+
+static bool
+planned(const struct harden_plan *p, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A place to write again (inside a read-only tree) or to run from again
+ * (the app runs what it writes there, inside a noexec tree).
+ */
+static void
+plan_keep(struct harden_plan *p, const struct baseline *b, const char *t)
+{
+	const struct harden_action	*in = covered_by(p, t);
+	bool				 exec = has_exec_under(b, t, false);
+
+	if (in == NULL || planned(p, t))
+		return;
+	if (in->op == HARDEN_LOCK || exec)
+		plan_add(p, HARDEN_KEEP_RW, t, exec);
 }
 
 void
@@ -116,8 +146,9 @@ harden_plan_build(const char *const *protected, const struct baseline *b,
 		    strchr(top[i].name, '/') != NULL)
 			continue;
 		path = xasprintf("/%s", top[i].name);
-		plan_add(out, listed(protected, path) || has_exec_under(b, path) ?
-		    HARDEN_LOCK : HARDEN_NOEXEC, path, false);
+		plan_add(out, listed(protected, path) ||
+		    has_exec_under(b, path, true) ? HARDEN_LOCK : HARDEN_NOEXEC,
+		    path, false);
 		free(path);
 	}
 	n_top_actions = out->n;
@@ -133,11 +164,25 @@ harden_plan_build(const char *const *protected, const struct baseline *b,
 		if (!covered)
 			plan_add(out, HARDEN_LOCK, protected[i], false);
 	}
-	/* Learned writes inside a read-only tree are bound back. */
+	/*
+	 * Learned writes inside a read-only tree are bound back writable;
+	 * where the app also runs what it wrote (learned executables of the
+	 * upper layer), the place keeps exec, and fanotify checks each exec
+	 * against its learned SHA-256.
+	 */
 	for (i = 0; b != NULL && i < b->n_writes; i++) {
 		t = write_target(b->writes[i].path);
-		if (t[0] == '/' && locked_by(out, t) != NULL)
-			plan_add(out, HARDEN_KEEP_RW, t, has_exec_under(b, t));
+		if (t[0] == '/')
+			plan_keep(out, b, t);
+		free(t);
+	}
+	for (i = 0; b != NULL && i < b->n_execs; i++) {
+		if (b->execs[i].from_image || b->execs[i].path[0] != '/')
+			continue;
+		t = xstrdup(b->execs[i].path);
+		*strrchr(t, '/') = '\0';
+		if (t[0] != '\0')
+			plan_keep(out, b, t);
 		free(t);
 	}
 	plan_add(out, HARDEN_ROOT, "/", false);

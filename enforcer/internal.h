@@ -41,6 +41,15 @@ struct enf_image {
 
 struct enforcer;
 
+#define ENF_LOADERS	4
+
+/* A dynamic loader's inode in the container (image content, immutable). */
+struct enf_loader {
+	dev_t	dev;
+	ino_t	ino;
+	char	path[256];
+};
+
 enum enf_state {
 	ENF_ATTACHING,		/* group on, the mount helper runs */
 	ENF_PROTECTED,		/* group and mounts */
@@ -58,6 +67,9 @@ struct enf_container {
 	struct harden_job	*job;		/* the mount helper, running */
 	struct harden_state	 mounts;	/* what it did */
 	struct ocihook_call	*hook;		/* answered once protected */
+	struct procinfo_names	*names;		/* exec names resolved */
+	struct enf_loader	 loaders[ENF_LOADERS];
+	size_t			 n_loaders;
 	enum enf_state		 state;
 	bool			 cap_sys_admin;
 	uint64_t		 allowed, denied, alerted;

@@ -150,9 +150,15 @@ apply_one(int out, int rootfd, dev_t root_dev, const struct harden_action *a)
 			goto fail_tree;
 		break;
 	case HARDEN_KEEP_RW:
-		/* Only the top: an operator's read-only mount below stays so. */
+		/*
+		 * Writable again: only the top (an operator's read-only mount
+		 * below stays so); noexec, unless the app runs what it writes
+		 * here and it is the container's own overlay.
+		 */
 		if ((!a->exec && setattr(tree, AT_RECURSIVE, MOUNT_ATTR_NOEXEC,
-		    0) < 0) || setattr(tree, 0, 0, MOUNT_ATTR_RDONLY) < 0)
+		    0) < 0) || setattr(tree, 0, 0, MOUNT_ATTR_RDONLY) < 0 ||
+		    (a->exec && st.st_dev == root_dev &&
+		    setattr(tree, 0, 0, MOUNT_ATTR_NOEXEC) < 0))
 			goto fail_tree;
 		break;
 	case HARDEN_ROOT:

@@ -43,3 +43,18 @@ tests_unit_test_learner_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_learner_LDADD = learner/liblearner.a enforcer/libenforcer.a \
 	common/libcommon.a $(UNIT_LIBS)
 TESTS += tests/unit/test_learner
+
+check_PROGRAMS += tests/unit/test_decide
+tests_unit_test_decide_SOURCES = tests/unit/test_decide.c
+tests_unit_test_decide_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_decide_LDADD = enforcer/libenforcer.a policies/libpolicies.a \
+	container/libcontainer.a \
+	common/libcommon.a $(UNIT_LIBS) $(PCRE2_LIBS)
+TESTS += tests/unit/test_decide
+
+check_PROGRAMS += tests/unit/test_harden
+tests_unit_test_harden_SOURCES = tests/unit/test_harden.c
+tests_unit_test_harden_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_harden_LDADD = enforcer/libenforcer.a common/libcommon.a \
+	$(UNIT_LIBS)
+TESTS += tests/unit/test_harden
