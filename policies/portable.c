@@ -19,10 +19,10 @@
 
 #include "common/cleanup.h"
 #include "common/escape.h"
+#include "common/imageref.h"
 #include "common/json.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
-#include "container/container.h"
 #include "policies/portable.h"
 
 #define SYSCALL_NAME_MAX	64

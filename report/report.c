@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "common/escape.h"
+#include "common/imageref.h"
 #include "common/json.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
-#include "container/container.h"
 #include "report/report.h"
 #include "store/store.h"
 
