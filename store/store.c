@@ -70,7 +70,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "FROM images i ORDER BY ref",
 	[ST_IMAGE_EVENT_COUNTS] =
 	    /* Grouped in the order of index events_group: no sort. */
-	    "SELECT action, count(*) FROM events WHERE image_ref = :ref "
+	    "SELECT action, sum(count) FROM events WHERE image_ref = :ref "
 	    "GROUP BY kind, action",
 	[ST_IMAGE_LEARNED] =
 	    "UPDATE images SET "
@@ -119,8 +119,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_IMAGE_REF] = "SELECT ref FROM images WHERE id = :id",
 	[ST_EVENT_ADD] =
 	    "INSERT INTO events(time_ms, image_ref, container_id, pid, ppid, exe,"
-	    " kind, path, action, reason) VALUES (:time, :image, :container,"
-	    " :pid, :ppid, :exe, :kind, :path, :action, :reason)",
+	    " kind, path, action, reason, comm, route, mode, count, first_ms)"
+	    " VALUES (:time, :image, :container, :pid, :ppid, :exe, :kind,"
+	    " :path, :action, :reason, :comm, :route, :mode, :count, :first)",
 	/*
 	 * Each query comes with and without an image, so that SQLite can use
 	 * the (image_ref, ...) indexes: "(:image IS NULL OR image_ref =
@@ -128,24 +129,27 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 */
 	[ST_EVENTS] =
 	    "SELECT time_ms, image_ref, container_id, pid, ppid, exe, kind, path,"
-	    " action, reason FROM events WHERE time_ms >= :since "
-	    "ORDER BY time_ms DESC, id DESC LIMIT :limit",
+	    " action, reason, comm, route, mode, count, first_ms FROM events "
+	    "WHERE time_ms >= :since ORDER BY time_ms DESC, id DESC LIMIT :limit",
 	[ST_EVENTS_IMAGE] =
 	    "SELECT time_ms, image_ref, container_id, pid, ppid, exe, kind, path,"
-	    " action, reason FROM events "
+	    " action, reason, comm, route, mode, count, first_ms FROM events "
 	    "WHERE image_ref = :image AND time_ms >= :since "
 	    "ORDER BY time_ms DESC, id DESC LIMIT :limit",
+	/* A record stands for count decisions; first_ms 0 means time_ms. */
 	[ST_EVENT_GROUPS] =
-	    "SELECT image_ref, kind, action, path, reason, count(*),"
-	    " min(time_ms), max(time_ms) FROM events WHERE time_ms >= :since "
+	    "SELECT image_ref, kind, action, path, reason, sum(count),"
+	    " min(CASE WHEN first_ms > 0 THEN first_ms ELSE time_ms END),"
+	    " max(time_ms) FROM events WHERE time_ms >= :since "
 	    "GROUP BY image_ref, kind, action, path, reason "
-	    "ORDER BY count(*) DESC, max(time_ms) DESC LIMIT :limit",
+	    "ORDER BY sum(count) DESC, max(time_ms) DESC LIMIT :limit",
 	[ST_EVENT_GROUPS_IMAGE] =
-	    "SELECT image_ref, kind, action, path, reason, count(*),"
-	    " min(time_ms), max(time_ms) FROM events "
+	    "SELECT image_ref, kind, action, path, reason, sum(count),"
+	    " min(CASE WHEN first_ms > 0 THEN first_ms ELSE time_ms END),"
+	    " max(time_ms) FROM events "
 	    "WHERE image_ref = :image AND time_ms >= :since "
 	    "GROUP BY image_ref, kind, action, path, reason "
-	    "ORDER BY count(*) DESC, max(time_ms) DESC LIMIT :limit",
+	    "ORDER BY sum(count) DESC, max(time_ms) DESC LIMIT :limit",
 	[ST_META_SET] =
 	    "INSERT INTO meta(key, value) VALUES (:key, :value) "
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -887,6 +891,11 @@ store_event_add(struct store *st, const struct rt_event *ev,
 	bind_text(s, ":path", ev->path != NULL ? ev->path : "");
 	bind_int(s, ":action", ev->action);
 	bind_text(s, ":reason", ev->reason != NULL ? ev->reason : "");
+	bind_text(s, ":comm", ev->comm != NULL ? ev->comm : "");
+	bind_text(s, ":route", ev->route != NULL ? ev->route : "");
+	bind_text(s, ":mode", ev->mode != NULL ? ev->mode : "");
+	bind_int(s, ":count", ev->count > 0 ? ev->count : 1);
+	bind_int(s, ":first", ev->first_ms > 0 ? ev->first_ms : ev->time_ms);
 	return stmt_exec(st, s, "recording an event", err);
 }
 
@@ -924,6 +933,15 @@ store_event_foreach(struct store *st, const struct event_filter *f,
 		ev.action = sqlite3_column_int(s, 8) == ACTION_ALERTED ?
 		    ACTION_ALERTED : ACTION_DENIED;
 		ev.reason = (const char *)sqlite3_column_text(s, 9);
+		ev.comm = (const char *)sqlite3_column_text(s, 10);
+		ev.route = (const char *)sqlite3_column_text(s, 11);
+		ev.mode = (const char *)sqlite3_column_text(s, 12);
+		ev.count = sqlite3_column_int64(s, 13);
+		if (ev.count < 1)
+			ev.count = 1;
+		ev.first_ms = sqlite3_column_int64(s, 14);
+		if (ev.first_ms <= 0 || ev.first_ms > ev.time_ms)
+			ev.first_ms = ev.time_ms;
 		if (cb(&ev, arg) != 0) {
 			stmt_done(s);
 			return 0;

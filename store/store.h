@@ -21,7 +21,7 @@
 
 #include "common/error.h"
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 struct store;
 
@@ -52,7 +52,7 @@ struct image_info {
 	char	*image_id;	/* sha256 id last seen, may be NULL */
 	int64_t	 learn_first_ms, learn_last_ms;	/* learning window, 0 if never */
 	int64_t	 containers, executables, syscalls, writes;
-	int64_t	 denied, alerted;
+	int64_t	 denied, alerted;	/* decisions (records times their count) */
 	int64_t	 audit_lost;	/* kernel lost-record count during learning */
 };
 
@@ -154,7 +154,12 @@ struct event_filter {
 	int64_t		 limit;		/* 0: no limit; newest first when set */
 };
 
-/* Call cb for each matching event, newest first; cb returning non-zero stops. */
+/*
+ * Call cb for each matching event, newest (by time_ms, the last
+ * occurrence) first, every field filled: strings never NULL (empty when
+ * not recorded), count >= 1, first_ms <= time_ms. The strings live until
+ * cb returns. cb returning non-zero stops.
+ */
 typedef int (*store_event_cb)(const struct rt_event *ev, void *arg);
 int	store_event_foreach(struct store *st, const struct event_filter *f,
 	    store_event_cb cb, void *arg, struct rt_error *err);
@@ -165,7 +170,8 @@ struct event_group {
 	enum event_action action;
 	char		*path;
 	char		*reason;
-	int64_t		 count, first_ms, last_ms;
+	int64_t		 count;		/* decisions: the sum of the records' counts */
+	int64_t		 first_ms, last_ms;
 };
 /* Events grouped by (image, kind, action, path, reason), largest first. */
 int	store_event_groups(struct store *st, const struct event_filter *f,
