@@ -27,63 +27,6 @@
 
 #define SYSCALL_NAME_MAX	64
 #define IMAGE_ID_MAX		256
-#define CANDIDATES_MAX		8
-
-/* --- selecting the image ----------------------------------------------- */
-
-int
-portable_image_select(struct store *st, const char *pattern, int64_t *key,
-    char **ref_out, struct rt_error *err)
-{
-	struct image_info	*im;
-	char			 list[512];
-	char			*norm = NULL;
-	size_t			 n, i, found = 0, pick = 0, len = 0;
-	int			 rc;
-
-	*ref_out = NULL;
-	if ((rc = store_image_list(st, &im, &n, err)) < 0)
-		return rc;
-	/* An exact reference selects its image even when it is also a
-	 * prefix of others ("localhost/app" vs "localhost/app:v2"). */
-	if (imageref_normalise(pattern, &norm, err) < 0)
-		norm = NULL;
-	for (i = 0; i < n; i++) {
-		if (strcmp(im[i].ref, pattern) == 0 ||
-		    (norm != NULL && strcmp(im[i].ref, norm) == 0)) {
-			found = 1;
-			pick = i;
-			goto done;
-		}
-	}
-	list[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (!imageref_matches(pattern, im[i].ref))
-			continue;
-		if (found++ == 0)
-			pick = i;
-		if (found <= CANDIDATES_MAX && len < sizeof(list))
-			len += snprintf(list + len, sizeof(list) - len, "%s%s",
-			    found > 1 ? ", " : "", im[i].ref);
-	}
-done:
-	free(norm);
-	if (found == 0)
-		rc = rt_error_set(err, ENOENT, "%s: no baseline for an image "
-		    "matching '%s' (see: rtguard report)", store_path(st),
-		    pattern);
-	else if (found > 1)
-		rc = rt_error_set(err, EINVAL, "'%s' matches %zu images (%s%s); "
-		    "give the full reference", pattern, found, list,
-		    found > CANDIDATES_MAX ? ", ..." : "");
-	else {
-		*key = im[pick].key;
-		*ref_out = xstrdup(im[pick].ref);
-		rc = 0;
-	}
-	image_info_free(im, n);
-	return rc;
-}
 
 /* --- export ------------------------------------------------------------ */
 
@@ -114,48 +57,22 @@ json_write(const struct baseline_write *w)
 	return o;
 }
 
-static char *
-image_id_of(struct store *st, int64_t key, struct rt_error *err)
-{
-	struct image_info	*im;
-	char			*id = NULL;
-	size_t			 n, i;
-
-	if (store_image_list(st, &im, &n, err) < 0)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (im[i].key == key && im[i].image_id != NULL)
-			id = xstrdup(im[i].image_id);
-	image_info_free(im, n);
-	return id;
-}
-
 int
-portable_export(struct store *st, const char *image_pattern, FILE *out,
+portable_export(const struct baseline *b, const char *image_id, FILE *out,
     struct rt_error *err)
 {
-	struct baseline	*b;
 	json_t		*root, *a;
-	char		*ref, *id, now[40];
-	int64_t		 key;
+	char		 now[40];
 	size_t		 i;
-	int		 rc;
+	int		 rc = 0;
 
-	if ((rc = portable_image_select(st, image_pattern, &key, &ref,
-	    err)) < 0)
-		return rc;
-	free(ref);
-	if ((rc = store_baseline_load(st, key, &b, err)) < 0)
-		return rc;
-	id = image_id_of(st, key, err);
 	time_rfc3339(time_now_ms(), now, sizeof(now));
-
 	root = json_object();
 	json_object_set_new(root, "format", json_string(PORTABLE_FORMAT));
 	json_object_set_new(root, "version", json_integer(PORTABLE_VERSION));
 	json_object_set_new(root, "image", json_string(b->image_ref));
-	json_object_set_new(root, "image_id", id != NULL ?
-	    json_string(id) : json_null());
+	json_object_set_new(root, "image_id", image_id != NULL ?
+	    json_string(image_id) : json_null());
 	json_object_set_new(root, "exported", json_string(now));
 	a = json_array();
 	for (i = 0; i < b->n_execs; i++)
@@ -170,14 +87,11 @@ portable_export(struct store *st, const char *image_pattern, FILE *out,
 		json_array_append_new(a, json_write(&b->writes[i]));
 	json_object_set_new(root, "writes", a);
 
-	rc = 0;
 	if (json_dumpf(root, out, JSON_INDENT(2)) < 0 || fputc('\n', out) == EOF
 	    || fflush(out) == EOF || ferror(out))
 		rc = rt_error_sys(err, errno != 0 ? errno : EIO,
 		    "writing the baseline of %s", b->image_ref);
 	json_decref(root);
-	free(id);
-	baseline_free(b);
 	return rc;
 }
 

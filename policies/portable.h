@@ -36,17 +36,9 @@ struct portable_baseline {
 	struct baseline	 b;		/* image_ref, execs, syscalls, writes */
 };
 
-/*
- * Select the one image of the store that pattern (as --image) names: an
- * exact reference wins; otherwise exactly one image must match, and the
- * error lists the candidates when several do. *ref_out is allocated.
- */
-int	portable_image_select(struct store *st, const char *pattern,
-	    int64_t *key, char **ref_out, struct rt_error *err);
-
-/* Write the baseline of the image pattern selects to out as JSON. */
-int	portable_export(struct store *st, const char *image_pattern, FILE *out,
-	    struct rt_error *err);
+/* Write b (and its image's id, NULL if unknown) to out as a baseline file. */
+int	portable_export(const struct baseline *b, const char *image_id,
+	    FILE *out, struct rt_error *err);
 
 /*
  * Read and validate one file; errors are "FILE: what is wrong". Nothing

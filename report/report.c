@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "common/escape.h"
-#include "common/imageref.h"
 #include "common/json.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
@@ -280,12 +279,6 @@ json_event_one(const struct rt_event *ev, void *arg)
 
 /* --- driver -------------------------------------------------------------- */
 
-static bool
-selected(const struct report_options *o, const char *ref)
-{
-	return o->image == NULL || imageref_matches(o->image, ref);
-}
-
 int
 report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 {
@@ -296,7 +289,7 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 	struct json_events_ctx	 jc = { out, 0 };
 	struct event_filter	 f;
 	json_t			*images = NULL;
-	size_t			 n, i, shown = 0;
+	size_t			 n, i;
 	int64_t			 since_ms = 0;
 	char			*s;
 	int			 rc = 0;
@@ -309,24 +302,15 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 	}
 	if (o->since_s > 0)
 		since_ms = time_now_ms() - o->since_s * 1000;
-	if ((rc = store_image_list(st, &im, &n, err)) < 0)
+	if ((rc = store_image_select(st, &o->image, o->image != NULL ? 1 : 0,
+	    STORE_SELECT_EACH_AT_LEAST_ONE, &im, &n, err)) < 0)
 		goto out;
-	for (i = 0; i < n; i++)
-		if (selected(o, im[i].ref))
-			shown++;
-	if (o->image != NULL && shown == 0) {
-		rc = rt_error_set(err, ENOENT, "no image in %s matches '%s'",
-		    o->db_path, o->image);
-		goto free_images;
-	}
 	if (o->json)
 		images = json_array();
 	else if (n == 0)
 		fprintf(out, "No images in %s yet: run 'rtguard learn --image "
 		    "REF'.\n", o->db_path);
 	for (i = 0; i < n; i++) {
-		if (!selected(o, im[i].ref))
-			continue;
 		if ((rc = store_baseline_load(st, im[i].key, &b, err)) < 0)
 			goto free_images;
 		if (o->json) {
@@ -363,8 +347,6 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 		memset(&f, 0, sizeof(f));
 		f.since_ms = since_ms;
 		for (i = 0; i < n && rc == 0; i++) {
-			if (!selected(o, im[i].ref))
-				continue;
 			f.image_ref = im[i].ref;
 			rc = store_event_foreach(st, &f, json_event_one, &jc,
 			    err);

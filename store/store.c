@@ -18,6 +18,8 @@
 #include <sqlite3.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
+#include "common/imageref.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "store/store-private.h"
@@ -633,16 +635,188 @@ store_image_list(struct store *st, struct image_info **out, size_t *n,
 	return 0;
 }
 
+static void
+image_info_free_one(struct image_info *ii)
+{
+	free(ii->ref);
+	free(ii->image_id);
+}
+
 void
 image_info_free(struct image_info *v, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].ref);
-		free(v[i].image_id);
-	}
+	for (i = 0; i < n; i++)
+		image_info_free_one(&v[i]);
 	free(v);
+}
+
+/* --- which images --image selects --------------------------------------- */
+
+#define SELECT_LISTED	8	/* references named in one message */
+
+/* "a, b, c, ..." of the images picked (or all when pick is NULL). */
+static void
+select_list(const struct image_info *v, size_t n, const bool *pick,
+    char *buf, size_t len)
+{
+	size_t	i, off = 0, listed = 0;
+	int	w;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++) {
+		if (pick != NULL && !pick[i])
+			continue;
+		if (listed++ == SELECT_LISTED) {
+			snprintf(buf + off, len - off, ", ...");
+			return;
+		}
+		w = snprintf(buf + off, len - off, "%s%s", listed > 1 ? ", " : "",
+		    v[i].ref);
+		if (w < 0)
+			return;
+		off += (size_t)w;
+	}
+}
+
+static bool
+has_baseline(const struct image_info *ii)
+{
+	return ii->executables > 0 || ii->learn_first_ms != 0;
+}
+
+/* The image pattern names exactly (as given or normalised), or n. */
+static size_t
+select_exact(const struct image_info *v, size_t n, const bool *eligible,
+    const char *pattern)
+{
+	struct rt_error	 err;
+	char		*norm = NULL;
+	size_t		 i;
+
+	if (imageref_normalise(pattern, &norm, &err) < 0)
+		norm = NULL;
+	for (i = 0; i < n; i++)
+		if (eligible[i] && (strcmp(v[i].ref, pattern) == 0 ||
+		    (norm != NULL && strcmp(v[i].ref, norm) == 0)))
+			break;
+	free(norm);
+	return i;
+}
+
+/* Why pattern selects nothing, naming the pattern and the database. */
+static int
+select_none(struct store *st, const struct image_info *v, size_t n,
+    const bool *eligible, const char *pattern, unsigned int mode,
+    struct rt_error *err)
+{
+	cleanup_free char	*p = rt_escape_str(pattern);
+	char			 list[512];
+	size_t			 i, have = 0;
+
+	for (i = 0; i < n; i++)
+		have += eligible[i];
+	select_list(v, n, eligible, list, sizeof(list));
+	if (mode & STORE_SELECT_WITH_BASELINE)
+		return rt_error_set(err, ENOENT, "%s: no image with a baseline "
+		    "matches '%s' (%s%s); run 'rtguard learn --image %s' first",
+		    st->path, p, have > 0 ? "images with one: " : "none has one",
+		    list, p);
+	return rt_error_set(err, ENOENT, "%s: no image matches '%s' (%s%s)",
+	    st->path, p, have > 0 ? "images: " : "no images yet", list);
+}
+
+/* EXACTLY_ONE: mark in pick the one image pattern names. */
+static int
+select_one(struct store *st, const struct image_info *v, size_t n,
+    const bool *eligible, const char *pattern, unsigned int mode, bool *pick,
+    struct rt_error *err)
+{
+	cleanup_free char	*p = NULL;
+	char			 list[512];
+	size_t			 i, found = 0;
+
+	if ((i = select_exact(v, n, eligible, pattern)) < n) {
+		pick[i] = true;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (eligible[i] && imageref_matches(pattern, v[i].ref))
+			pick[i] = true, found++;
+	if (found == 0)
+		return select_none(st, v, n, eligible, pattern, mode, err);
+	if (found == 1)
+		return 0;
+	p = rt_escape_str(pattern);
+	select_list(v, n, pick, list, sizeof(list));
+	return rt_error_set(err, EINVAL, "%s: '%s' matches %zu images (%s); "
+	    "give the full reference", st->path, p, found, list);
+}
+
+/* EACH_AT_LEAST_ONE: mark what any pattern selects (all if none given). */
+static int
+select_each(struct store *st, const struct image_info *v, size_t n,
+    const bool *eligible, const char *const *patterns, size_t n_patterns,
+    unsigned int mode, bool *pick, struct rt_error *err)
+{
+	size_t	i, j, found;
+
+	for (i = 0; i < n; i++)
+		pick[i] = eligible[i] && n_patterns == 0;
+	for (j = 0; j < n_patterns; j++) {
+		for (i = found = 0; i < n; i++)
+			if (eligible[i] && imageref_matches(patterns[j], v[i].ref))
+				pick[i] = true, found++;
+		if (found == 0)
+			return select_none(st, v, n, eligible, patterns[j], mode,
+			    err);
+	}
+	return 0;
+}
+
+int
+store_image_select(struct store *st, const char *const *patterns,
+    size_t n_patterns, unsigned int mode, struct image_info **out,
+    size_t *n, struct rt_error *err)
+{
+	struct image_info	*v;
+	cleanup_free bool	*eligible = NULL, *pick = NULL;
+	size_t			 len, i, keep;
+	int			 rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((mode & STORE_SELECT_EXACTLY_ONE) && n_patterns != 1)
+		return rt_error_set(err, EINVAL, "%s: exactly one image pattern "
+		    "is needed, %zu given", st->path, n_patterns);
+	if ((rc = store_image_list(st, &v, &len, err)) < 0)
+		return rc;
+	eligible = xcalloc(len + 1, sizeof(*eligible));
+	pick = xcalloc(len + 1, sizeof(*pick));
+	for (i = 0; i < len; i++)
+		eligible[i] = !(mode & STORE_SELECT_WITH_BASELINE) ||
+		    has_baseline(&v[i]);
+	if (mode & STORE_SELECT_EXACTLY_ONE)
+		rc = select_one(st, v, len, eligible, patterns[0], mode, pick,
+		    err);
+	else
+		rc = select_each(st, v, len, eligible, patterns, n_patterns,
+		    mode, pick, err);
+	if (rc < 0) {
+		image_info_free(v, len);
+		return rc;
+	}
+	/* Keep the picked entries in place, in ref order; free the rest. */
+	for (i = keep = 0; i < len; i++) {
+		if (pick[i])
+			v[keep++] = v[i];
+		else
+			image_info_free_one(&v[i]);
+	}
+	*out = v;
+	*n = keep;
+	return 0;
 }
 
 int

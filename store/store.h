@@ -65,6 +65,30 @@ int	store_image_find(struct store *st, const char *ref, int64_t *key,
 int	store_image_list(struct store *st, struct image_info **out, size_t *n,
 	    struct rt_error *err);
 void	image_info_free(struct image_info *v, size_t n);
+
+/*
+ * Which images the --image patterns select (imageref_matches, as every
+ * command does it), in ref order, each once; *out is freed with
+ * image_info_free. Errors name the pattern and the database.
+ *
+ * STORE_SELECT_EACH_AT_LEAST_ONE (report, enforce): every pattern must
+ *   select at least one image, -ENOENT otherwise; no pattern selects all
+ *   images (possibly none).
+ * STORE_SELECT_EXACTLY_ONE (policy export): one pattern, which must name
+ *   one image: an exact (or normalised) reference wins even when it is a
+ *   prefix of others; else exactly one image must match, and -EINVAL
+ *   lists the candidates when several do, -ENOENT when none.
+ * STORE_SELECT_WITH_BASELINE, or'ed in: only images that have a baseline
+ *   (learned executables or a learning window).
+ */
+enum store_select {
+	STORE_SELECT_EACH_AT_LEAST_ONE	= 0,
+	STORE_SELECT_EXACTLY_ONE	= 1,
+	STORE_SELECT_WITH_BASELINE	= 2,
+};
+int	store_image_select(struct store *st, const char *const *patterns,
+	    size_t n_patterns, unsigned int mode, struct image_info **out,
+	    size_t *n, struct rt_error *err);
 /* Widen the learning window to include [start_ms, end_ms]; add lost. */
 int	store_image_learned(struct store *st, int64_t key, int64_t start_ms,
 	    int64_t end_ms, int64_t audit_lost, struct rt_error *err);

@@ -157,14 +157,24 @@ static char *
 export_to_file(struct fixture *f, struct store *st, const char *pattern,
     const char *name)
 {
-	char		*path = xasprintf("%s/%s", f->dir, name);
-	FILE		*fp = fopen(path, "w");
-	struct rt_error	 err;
+	char			*path = xasprintf("%s/%s", f->dir, name);
+	FILE			*fp = fopen(path, "w");
+	struct image_info	*im;
+	struct baseline		*b;
+	struct rt_error		 err;
+	size_t			 n;
 
 	assert_non_null(fp);
-	if (portable_export(st, pattern, fp, &err) < 0)
+	if (store_image_select(st, &pattern, 1, STORE_SELECT_EXACTLY_ONE, &im,
+	    &n, &err) < 0)
+		fail_msg("store_image_select: %s", err.msg);
+	if (store_baseline_load(st, im[0].key, &b, &err) < 0)
+		fail_msg("store_baseline_load: %s", err.msg);
+	if (portable_export(b, im[0].image_id, fp, &err) < 0)
 		fail_msg("portable_export: %s", err.msg);
 	assert_int_equal(fclose(fp), 0);
+	baseline_free(b);
+	image_info_free(im, n);
 	return path;
 }
 
@@ -352,38 +362,6 @@ test_bad_files_are_rejected_naming_the_file_and_change_nothing(void **state)
 	image_info_free(im, n);
 	baseline_free(before);
 	baseline_free(after);
-	store_free(st);
-}
-
-static void
-test_export_pattern_must_select_one_image(void **state)
-{
-	struct fixture	*f = *state;
-	struct store	*st = open_db(f, "rt.db");
-	struct rt_error	 err;
-	int64_t		 key, k1;
-	char		*ref;
-	FILE		*null = fopen("/dev/null", "w");
-
-	assert_int_equal(store_image_add(st, "localhost/app:1", NULL, &k1,
-	    &err), 0);
-	assert_int_equal(store_image_add(st, "localhost/app:2", NULL, &key,
-	    &err), 0);
-	assert_true(portable_image_select(st, "app", &key, &ref, &err) < 0);
-	assert_non_null(strstr(err.msg, "localhost/app:1"));
-	assert_non_null(strstr(err.msg, "localhost/app:2"));
-	assert_true(portable_export(st, "app", null, &err) < 0);
-	assert_true(portable_export(st, "redis", null, &err) < 0);
-	assert_int_equal(portable_image_select(st, "localhost/app:1", &key,
-	    &ref, &err), 0);
-	assert_int_equal(key, k1);
-	assert_string_equal(ref, "localhost/app:1");
-	free(ref);
-	assert_int_equal(portable_image_select(st, "app:1", &key, &ref, &err),
-	    0);
-	assert_int_equal(key, k1);
-	free(ref);
-	fclose(null);
 	store_free(st);
 }
 
@@ -595,9 +573,6 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_bad_files_are_rejected_naming_the_file_and_change_nothing,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_pattern_must_select_one_image,
 		    setup, teardown),
 		cmocka_unit_test(
 		    test_seccomp_profile_allows_learned_and_runtime_syscalls),

@@ -332,6 +332,131 @@ test_aggregated_event_round_trips_and_counts_as_many(void **state)
 	store_free(st);
 }
 
+/* Images for the selection tests; "localhost/app:2" has a baseline. */
+static struct store *
+open_with_images(struct fixture *f)
+{
+	static const char *refs[] = { "docker.io/library/nginx:latest",
+	    "localhost/app:latest", "localhost/app:2", "localhost/nginx:test",
+	    "quay.io/team/redis:7" };
+	struct store		*st = open_rw(f->db);
+	struct baseline_exec	 e = { .path = "/app/run", .count = 1 };
+	struct rt_error		 err;
+	int64_t			 key;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++)
+		assert_int_equal(store_image_add(st, refs[i], NULL, &key, &err),
+		    0);
+	assert_int_equal(store_image_find(st, "localhost/app:2", &key, &err),
+	    0);
+	assert_int_equal(store_exec_record(st, key, &e, &err), 0);
+	return st;
+}
+
+static void
+expect_selected(struct store *st, const char *const *patterns, size_t np,
+    unsigned int mode, const char *want)
+{
+	struct image_info	*v;
+	struct rt_error		 err;
+	char			 got[512] = "";
+	size_t			 n, i;
+
+	if (store_image_select(st, patterns, np, mode, &v, &n, &err) < 0)
+		fail_msg("store_image_select: %s", err.msg);
+	for (i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+		    i ? " " : "", v[i].ref);
+	assert_string_equal(got, want);
+	image_info_free(v, n);
+}
+
+static void
+expect_refused(struct store *st, const char *const *patterns, size_t np,
+    unsigned int mode, int code, const char *const *words)
+{
+	struct image_info	*v = (struct image_info *)0x1;
+	struct rt_error		 err;
+	size_t			 n = 99;
+
+	assert_int_equal(store_image_select(st, patterns, np, mode, &v, &n,
+	    &err), -code);
+	assert_null(v);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err.msg, store_path(st)));
+	for (; *words != NULL; words++)
+		if (strstr(err.msg, *words) == NULL)
+			fail_msg("'%s' lacks '%s'", err.msg, *words);
+}
+
+static void
+test_select_each_pattern_must_select_an_image(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*st = open_with_images(f);
+	const char	*nginx[] = { "nginx" };
+	const char	*two[] = { "nginx", "localhost/app", "app:2" };
+	const char	*none[] = { "nginx", "postgres" };
+	const char	*w_none[] = { "'postgres'", "images: ",
+	    "localhost/app:2", NULL };
+	const char	*w_learn[] = { "'nginx'", "with a baseline",
+	    "rtguard learn --image nginx", NULL };
+
+	expect_selected(st, NULL, 0, STORE_SELECT_EACH_AT_LEAST_ONE,
+	    "docker.io/library/nginx:latest localhost/app:2 "
+	    "localhost/app:latest localhost/nginx:test quay.io/team/redis:7");
+	expect_selected(st, nginx, 1, STORE_SELECT_EACH_AT_LEAST_ONE,
+	    "docker.io/library/nginx:latest localhost/nginx:test");
+	/* Each image once, in ref order, however many patterns pick it. */
+	expect_selected(st, two, 3, STORE_SELECT_EACH_AT_LEAST_ONE,
+	    "docker.io/library/nginx:latest localhost/app:2 "
+	    "localhost/app:latest localhost/nginx:test");
+	expect_refused(st, none, 2, STORE_SELECT_EACH_AT_LEAST_ONE, ENOENT,
+	    w_none);
+	expect_selected(st, NULL, 0, STORE_SELECT_EACH_AT_LEAST_ONE |
+	    STORE_SELECT_WITH_BASELINE, "localhost/app:2");
+	expect_refused(st, nginx, 1, STORE_SELECT_EACH_AT_LEAST_ONE |
+	    STORE_SELECT_WITH_BASELINE, ENOENT, w_learn);
+	store_free(st);
+}
+
+static void
+test_select_exactly_one_lists_candidates_when_ambiguous(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*st = open_with_images(f);
+	const char	*p[1];
+	const char	*w_amb[] = { "'app' matches 2 images",
+	    "localhost/app:2, localhost/app:latest", "full reference", NULL };
+	const char	*w_none[] = { "no image matches 'redis:6'", NULL };
+	const char	*w_two[] = { "exactly one", NULL };
+
+	p[0] = "app";
+	expect_refused(st, p, 1, STORE_SELECT_EXACTLY_ONE, EINVAL, w_amb);
+	/* "nginx" is docker.io/library/nginx:latest, as for docker pull. */
+	p[0] = "nginx";
+	expect_selected(st, p, 1, STORE_SELECT_EXACTLY_ONE,
+	    "docker.io/library/nginx:latest");
+	p[0] = "redis:6";
+	expect_refused(st, p, 1, STORE_SELECT_EXACTLY_ONE, ENOENT, w_none);
+	expect_refused(st, NULL, 0, STORE_SELECT_EXACTLY_ONE, EINVAL, w_two);
+	/* An exact reference wins though it also selects localhost/app:2. */
+	p[0] = "localhost/app";
+	expect_selected(st, p, 1, STORE_SELECT_EXACTLY_ONE,
+	    "localhost/app:latest");
+	p[0] = "app:2";
+	expect_selected(st, p, 1, STORE_SELECT_EXACTLY_ONE, "localhost/app:2");
+	p[0] = "redis";
+	expect_selected(st, p, 1, STORE_SELECT_EXACTLY_ONE,
+	    "quay.io/team/redis:7");
+	/* "app" matches two images, of which one has a baseline. */
+	p[0] = "app";
+	expect_selected(st, p, 1, STORE_SELECT_EXACTLY_ONE |
+	    STORE_SELECT_WITH_BASELINE, "localhost/app:2");
+	store_free(st);
+}
+
 /* A database as rtguard with schema 1 left it, with one event. */
 static void
 make_schema1_db(const char *path)
@@ -608,6 +733,8 @@ main(void)
 		T(test_events_filter_by_image_since_and_limit),
 		T(test_aggregated_event_round_trips_and_counts_as_many),
 		T(test_schema1_database_is_migrated_and_keeps_its_events),
+		T(test_select_each_pattern_must_select_an_image),
+		T(test_select_exactly_one_lists_candidates_when_ambiguous),
 		T(test_garbage_file_is_refused_and_left_unchanged),
 		T(test_foreign_and_newer_sqlite_files_are_refused),
 		T(test_corrupt_database_gives_a_clear_error),
