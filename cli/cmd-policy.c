@@ -12,8 +12,8 @@
 #include "cli/cmd.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
-#include "policies/portable.h"
-#include "policies/seccomp.h"
+#include "formats/portable.h"
+#include "formats/seccomp.h"
 #include "store/store.h"
 
 enum { OPT_IMAGE = 'i', OPT_FORMAT = 'f', OPT_OUTPUT = 'o' };
@@ -167,8 +167,8 @@ policy_import(struct cmd_globals *g, int n, char **files,
 		if ((rc = portable_import(st, pb[i], err)) < 0)
 			break;
 		printf("imported %s: %s (%zu executables, %zu syscalls, "
-		    "%zu writes)\n", files[i], pb[i]->b.image_ref,
-		    pb[i]->b.n_execs, pb[i]->b.n_syscalls, pb[i]->b.n_writes);
+		    "%zu writes)\n", files[i], pb[i]->b->image_ref,
+		    pb[i]->b->n_execs, pb[i]->b->n_syscalls, pb[i]->b->n_writes);
 	}
 	for (i = 0; i < n; i++)
 		portable_baseline_free(pb[i]);

@@ -17,6 +17,7 @@ cli_rtguard_LDADD = \
 	report/libreport.a \
 	enforcer/libenforcer.a \
 	learner/liblearner.a \
+	formats/libformats.a \
 	policies/libpolicies.a \
 	container/libcontainer.a \
 	store/libstore.a \

@@ -33,7 +33,7 @@ struct portable_baseline {
 	char		*file;		/* where it was read from */
 	char		*image_id;	/* may be NULL */
 	int64_t		 first_ms, last_ms;	/* window of its facts, 0 if none */
-	struct baseline	 b;		/* image_ref, execs, syscalls, writes */
+	struct baseline	*b;		/* image_ref, execs, syscalls, writes */
 };
 
 /* Write b (and its image's id, NULL if unknown) to out as a baseline file. */

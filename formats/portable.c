@@ -23,7 +23,7 @@
 #include "common/json.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
-#include "policies/portable.h"
+#include "formats/portable.h"
 
 #define SYSCALL_NAME_MAX	64
 #define IMAGE_ID_MAX		256
@@ -301,7 +301,7 @@ parse_header(json_t *root, struct portable_baseline *pb, const char *file,
 	if (!json_is_string(v) ||
 	    imageref_normalise(json_string_value(v), &norm, err) < 0)
 		return invalid(err, file, "'image' must be an image reference");
-	pb->b.image_ref = norm;
+	pb->b->image_ref = norm;
 	v = json_object_get(root, "image_id");
 	if (json_is_string(v) && is_image_id(json_string_value(v)))
 		pb->image_id = xstrdup(json_string_value(v));
@@ -318,7 +318,7 @@ static int
 parse_root(json_t *root, struct portable_baseline *pb, const char *file,
     struct rt_error *err)
 {
-	struct baseline	*b = &pb->b;
+	struct baseline	*b = pb->b;
 	json_t		*a, *v;
 	char		 where[64];
 	size_t		 i;
@@ -364,20 +364,9 @@ parse_root(json_t *root, struct portable_baseline *pb, const char *file,
 void
 portable_baseline_free(struct portable_baseline *pb)
 {
-	size_t	i;
-
 	if (pb == NULL)
 		return;
-	for (i = 0; i < pb->b.n_execs; i++)
-		free(pb->b.execs[i].path);
-	for (i = 0; i < pb->b.n_syscalls; i++)
-		free(pb->b.syscalls[i]);
-	for (i = 0; i < pb->b.n_writes; i++)
-		free(pb->b.writes[i].path);
-	free(pb->b.execs);
-	free(pb->b.syscalls);
-	free(pb->b.writes);
-	free(pb->b.image_ref);
+	baseline_free(pb->b);
 	free(pb->image_id);
 	free(pb->file);
 	free(pb);
@@ -400,6 +389,7 @@ portable_parse(const char *name, const char *text, size_t len,
 		    jerr.column, jerr.text);
 	pb = xcalloc(1, sizeof(*pb));
 	pb->file = xstrdup(name);
+	pb->b = xcalloc(1, sizeof(*pb->b));
 	rc = parse_root(root, pb, name, err);
 	json_decref(root);
 	if (rc < 0) {
@@ -448,7 +438,7 @@ static int
 import_facts(struct store *st, const struct portable_baseline *pb,
     struct rt_error *err)
 {
-	const struct baseline	*b = &pb->b;
+	const struct baseline	*b = pb->b;
 	int64_t			 key, seen;
 	size_t			 i;
 
@@ -502,7 +492,7 @@ portable_import_file(struct store *st, const char *path,
 		return rc;
 	rc = portable_import(st, pb, err);
 	if (rc == 0 && image_ref_out != NULL)
-		*image_ref_out = xstrdup(pb->b.image_ref);
+		*image_ref_out = xstrdup(pb->b->image_ref);
 	portable_baseline_free(pb);
 	return rc;
 }
