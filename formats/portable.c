@@ -23,6 +23,7 @@
 #include "common/json.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
+#include "formats/baseline-json.h"
 #include "formats/portable.h"
 
 #define SYSCALL_NAME_MAX	64
@@ -30,62 +31,18 @@
 
 /* --- export ------------------------------------------------------------ */
 
-static json_t *
-json_exec(const struct baseline_exec *e)
-{
-	json_t	*o = json_object();
-
-	json_object_set_new(o, "path", rt_json_escaped(e->path));
-	json_object_set_new(o, "sha256", e->sha256[0] != '\0' ?
-	    json_string(e->sha256) : json_null());
-	json_object_set_new(o, "count", json_integer(e->count));
-	json_object_set_new(o, "from_image", json_boolean(e->from_image));
-	json_object_set_new(o, "first_seen_ms", json_integer(e->first_ms));
-	json_object_set_new(o, "last_seen_ms", json_integer(e->last_ms));
-	return o;
-}
-
-static json_t *
-json_write(const struct baseline_write *w)
-{
-	json_t	*o = json_object();
-
-	json_object_set_new(o, "path", rt_json_escaped(w->path));
-	json_object_set_new(o, "count", json_integer(w->count));
-	json_object_set_new(o, "first_seen_ms", json_integer(w->first_ms));
-	json_object_set_new(o, "last_seen_ms", json_integer(w->last_ms));
-	return o;
-}
-
 int
 portable_export(const struct baseline *b, const char *image_id, FILE *out,
     struct rt_error *err)
 {
-	json_t		*root, *a;
-	char		 now[40];
-	size_t		 i;
+	json_t		*root;
 	int		 rc = 0;
 
-	time_rfc3339(time_now_ms(), now, sizeof(now));
 	root = json_object();
 	json_object_set_new(root, "format", json_string(PORTABLE_FORMAT));
 	json_object_set_new(root, "version", json_integer(PORTABLE_VERSION));
-	json_object_set_new(root, "image", json_string(b->image_ref));
-	json_object_set_new(root, "image_id", image_id != NULL ?
-	    json_string(image_id) : json_null());
-	json_object_set_new(root, "exported", json_string(now));
-	a = json_array();
-	for (i = 0; i < b->n_execs; i++)
-		json_array_append_new(a, json_exec(&b->execs[i]));
-	json_object_set_new(root, "executables", a);
-	a = json_array();
-	for (i = 0; i < b->n_syscalls; i++)
-		json_array_append_new(a, json_string(b->syscalls[i]));
-	json_object_set_new(root, "syscalls", a);
-	a = json_array();
-	for (i = 0; i < b->n_writes; i++)
-		json_array_append_new(a, json_write(&b->writes[i]));
-	json_object_set_new(root, "writes", a);
+	json_object_set_new(root, "exported", rt_json_time(time_now_ms()));
+	baseline_json_add(root, b, image_id);
 
 	if (json_dumpf(root, out, JSON_INDENT(2)) < 0 || fputc('\n', out) == EOF
 	    || fflush(out) == EOF || ferror(out))

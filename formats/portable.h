@@ -3,17 +3,14 @@
  * import), so that a baseline learned on one machine can be enforced on
  * another (copied by hand, or shipped in a Kubernetes ConfigMap).
  *
- * Owns the file format, version 1:
- *   {"format":"rtguard-baseline","version":1,"image":REF,"image_id":ID|null,
- *    "exported":RFC3339,
- *    "executables":[{"path":P,"sha256":HEX|null,"count":N,"from_image":B,
- *                    "first_seen_ms":N,"last_seen_ms":N}],
- *    "syscalls":["read",...],
- *    "writes":[{"path":P,"count":N,"first_seen_ms":N,"last_seen_ms":N}]}
- * Paths are arbitrary bytes, written through rt_escape() and read back
- * through rt_unescape(), so they round-trip exactly. A file is validated
- * whole before anything is written to the store, and one file is imported
- * in one transaction: a bad file leaves the store as it was.
+ * Owns the file format, version 1: one JSON object,
+ *   {"format": "rtguard-baseline", "version": 1, "exported": RFC3339,
+ *    ...the baseline's members, baseline-json.h...}
+ * and its reader. Paths are arbitrary bytes, written through rt_escape()
+ * and read back through rt_unescape(), so they round-trip exactly. A file
+ * is validated whole (unknown keys refused) before anything is written to
+ * the store, and one file is imported in one transaction: a bad file
+ * leaves the store as it was.
  */
 #ifndef RTGUARD_PORTABLE_H
 #define RTGUARD_PORTABLE_H

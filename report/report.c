@@ -18,6 +18,7 @@
 #include "common/json.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
+#include "formats/baseline-json.h"
 #include "report/report.h"
 #include "store/store.h"
 
@@ -203,45 +204,19 @@ text_events(FILE *out, const struct painter *p, const char *ref,
 
 /* --- JSON ---------------------------------------------------------------- */
 
+/* The baseline as policy export writes it, and what the store knows more. */
 static json_t *
 json_image(const struct image_info *im, const struct baseline *b)
 {
-	json_t	*o, *a;
-	size_t	 i;
+	json_t	*o = json_object();
 
-	o = json_object();
-	json_object_set_new(o, "image", rt_json_escaped(im->ref));
-	json_object_set_new(o, "image_id", rt_json_escaped(im->image_id));
+	baseline_json_add(o, b, im->image_id);
 	json_object_set_new(o, "learned_from", rt_json_time(im->learn_first_ms));
 	json_object_set_new(o, "learned_to", rt_json_time(im->learn_last_ms));
 	json_object_set_new(o, "containers", json_integer(im->containers));
 	json_object_set_new(o, "audit_lost", json_integer(im->audit_lost));
 	json_object_set_new(o, "denied", json_integer(im->denied));
 	json_object_set_new(o, "alerted", json_integer(im->alerted));
-	a = json_array();
-	for (i = 0; i < b->n_execs; i++) {
-		json_t *e = json_object();
-
-		json_object_set_new(e, "path", rt_json_escaped(b->execs[i].path));
-		json_object_set_new(e, "sha256", b->execs[i].sha256[0] ?
-		    json_string(b->execs[i].sha256) : json_null());
-		json_object_set_new(e, "count", json_integer(b->execs[i].count));
-		json_object_set_new(e, "from_image",
-		    json_boolean(b->execs[i].from_image));
-		json_object_set_new(e, "first_seen",
-		    rt_json_time(b->execs[i].first_ms));
-		json_object_set_new(e, "last_seen", rt_json_time(b->execs[i].last_ms));
-		json_array_append_new(a, e);
-	}
-	json_object_set_new(o, "executables", a);
-	a = json_array();
-	for (i = 0; i < b->n_syscalls; i++)
-		json_array_append_new(a, json_string(b->syscalls[i]));
-	json_object_set_new(o, "syscalls", a);
-	a = json_array();
-	for (i = 0; i < b->n_writes; i++)
-		json_array_append_new(a, rt_json_escaped(b->writes[i].path));
-	json_object_set_new(o, "writes", a);
 	return o;
 }
 

@@ -25,7 +25,7 @@ lib_sources="common/error.c common/escape.c common/imageref.c common/json.c comm
 	container/cgroup.c container/engine.c
 	store/schema.c store/store.c store/writer.c
 	learner/auditrec.c enforcer/intent.c
-	policies/policy.c formats/portable.c"
+	policies/policy.c formats/baseline-json.c formats/portable.c"
 pkgs=(libpcre2-8 jansson libcurl libevent libcrypto sqlite3)
 
 die() {
