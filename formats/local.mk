@@ -4,6 +4,7 @@
 noinst_LIBRARIES += formats/libformats.a
 formats_libformats_a_SOURCES = \
 	formats/baseline-json.c formats/baseline-json.h \
+	formats/event-json.c formats/event-json.h \
 	formats/portable.c formats/portable.h \
 	formats/seccomp.c formats/seccomp.h
 formats_libformats_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \

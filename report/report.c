@@ -19,6 +19,7 @@
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
 #include "formats/baseline-json.h"
+#include "formats/event-json.h"
 #include "report/report.h"
 #include "store/store.h"
 
@@ -220,35 +221,57 @@ json_image(const struct image_info *im, const struct baseline *b)
 	return o;
 }
 
-struct json_events_ctx {
-	FILE	*out;
-	size_t	 n;
+#define EVENTS_BUF	(256 * 1024)	/* lines gathered per write */
+
+/* The "events" array, streamed: one line per event, written in chunks. */
+struct json_events {
+	FILE			*out;
+	struct event_json	*ej;
+	struct rt_error		*err;
+	char			*buf;
+	size_t			 len;
+	size_t			 n;
+	int			 rc;	/* the first failure, which stops */
 };
+
+static int
+json_events_flush(struct json_events *je)
+{
+	if (je->len > 0 && fwrite(je->buf, 1, je->len, je->out) != je->len)
+		return rt_error_sys(je->err, errno != 0 ? errno : EIO,
+		    "writing the report");
+	je->len = 0;
+	return 0;
+}
 
 static int
 json_event_one(const struct rt_event *ev, void *arg)
 {
-	struct json_events_ctx	*c = arg;
-	json_t			*o = json_object();
-	char			*s;
+	struct json_events	*je = arg;
+	const char		*s;
+	size_t			 n;
 
-	json_object_set_new(o, "time", rt_json_time(ev->time_ms));
-	json_object_set_new(o, "image", rt_json_escaped(ev->image_ref));
-	json_object_set_new(o, "container", rt_json_escaped(ev->container_id));
-	json_object_set_new(o, "pid", json_integer(ev->pid));
-	json_object_set_new(o, "ppid", json_integer(ev->ppid));
-	json_object_set_new(o, "exe", rt_json_escaped(ev->exe));
-	json_object_set_new(o, "type", json_string(event_kind_name(ev->kind)));
-	json_object_set_new(o, "path", rt_json_escaped(ev->path));
-	json_object_set_new(o, "action",
-	    json_string(event_action_name(ev->action)));
-	json_object_set_new(o, "reason", rt_json_escaped(ev->reason));
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (s == NULL)
-		return -ENOMEM;
-	fprintf(c->out, "%s\n    %s", c->n++ ? "," : "", s);
-	free(s);
+	if ((je->rc = event_json_format(je->ej, ev, &s, &n, je->err)) < 0)
+		return 1;
+	if (je->len + n + 8 > EVENTS_BUF &&
+	    (je->rc = json_events_flush(je)) < 0)
+		return 1;
+	if (n + 8 > EVENTS_BUF) {
+		/* Longer than the buffer (a huge path): write it as it is. */
+		fprintf(je->out, "%s\n    ", je->n++ ? "," : "");
+		if (fwrite(s, 1, n, je->out) != n) {
+			je->rc = rt_error_sys(je->err, errno != 0 ? errno : EIO,
+			    "writing the report");
+			return 1;
+		}
+		return 0;
+	}
+	if (je->n++ > 0)
+		je->buf[je->len++] = ',';
+	memcpy(je->buf + je->len, "\n    ", 5);
+	je->len += 5;
+	memcpy(je->buf + je->len, s, n);
+	je->len += n;
 	return 0;
 }
 
@@ -261,7 +284,7 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 	struct image_info	*im;
 	struct baseline		*b;
 	struct painter		 p = { o->color, o->width > 40 ? o->width : 80 };
-	struct json_events_ctx	 jc = { out, 0 };
+	struct json_events	 je;
 	struct event_filter	 f;
 	json_t			*images = NULL;
 	size_t			 n, i;
@@ -321,14 +344,30 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 		free(s);
 		memset(&f, 0, sizeof(f));
 		f.since_ms = since_ms;
+		memset(&je, 0, sizeof(je));
+		je.out = out;
+		je.ej = event_json_new();
+		je.err = err;
+		je.buf = xmalloc(EVENTS_BUF);
 		for (i = 0; i < n && rc == 0; i++) {
 			f.image_ref = im[i].ref;
-			rc = store_event_foreach(st, &f, json_event_one, &jc,
+			rc = store_event_foreach(st, &f, json_event_one, &je,
 			    err);
+			if (rc == 0)
+				rc = je.rc;
 		}
-		fprintf(out, "%s]\n}\n", jc.n ? "\n  " : "");
+		if (rc == 0)
+			rc = json_events_flush(&je);
+		event_json_free(je.ej);
+		free(je.buf);
+		if (rc == 0 && (fprintf(out, "%s]\n}\n", je.n ? "\n  " : "") < 0 ||
+		    fflush(out) == EOF))
+			rc = rt_error_sys(err, errno != 0 ? errno : EIO,
+			    "writing the report");
+		images = NULL;	/* head owned it */
 	}
 free_images:
+	json_decref(images);
 	image_info_free(im, n);
 out:
 	store_free(st);

@@ -1,6 +1,7 @@
 /*
- * test_formats.c: formats/: portable baselines (export, import, merge,
- * refusal of bad files without partial writes) and seccomp profiles.
+ * test_formats.c: formats/: decision events as JSON lines, portable
+ * baselines (export, import, merge, refusal of bad files without partial
+ * writes) and seccomp profiles.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,7 +16,10 @@
 
 #include <jansson.h>
 
+#include "common/escape.h"
+#include "common/json.h"
 #include "common/xmalloc.h"
+#include "formats/event-json.h"
 #include "formats/portable.h"
 #include "formats/seccomp.h"
 #include "store/store.h"
@@ -427,10 +431,177 @@ test_seccomp_profile_allows_learned_and_runtime_syscalls(void **state)
 	free(buf);
 }
 
+/* --- decision events ------------------------------------------------- */
+
+/* The object an event should read as, built key by key. */
+static json_t *
+expected_event(const struct rt_event *ev)
+{
+	json_t	*o = json_object();
+
+	json_object_set_new(o, "time", rt_json_time(ev->time_ms));
+	json_object_set_new(o, "pid", json_integer(ev->pid));
+	json_object_set_new(o, "ppid", json_integer(ev->ppid));
+	json_object_set_new(o, "count", json_integer(ev->count > 1 ?
+	    ev->count : 1));
+	if (ev->count > 1) {
+		json_object_set_new(o, "first", rt_json_time(ev->first_ms));
+		json_object_set_new(o, "last", rt_json_time(ev->time_ms));
+	}
+	json_object_set_new(o, "image", rt_json_escaped(ev->image_ref));
+	json_object_set_new(o, "container", rt_json_escaped(ev->container_id));
+	json_object_set_new(o, "exe", rt_json_escaped(ev->exe));
+	json_object_set_new(o, "comm", rt_json_escaped(ev->comm));
+	json_object_set_new(o, "type", json_string(ev->kind == EVENT_WRITE ?
+	    "write" : "exec"));
+	json_object_set_new(o, "path", rt_json_escaped(ev->path));
+	json_object_set_new(o, "decision", json_string(ev->action ==
+	    ACTION_ALERTED ? "alerted" : "denied"));
+	json_object_set_new(o, "reason", rt_json_escaped(ev->reason));
+	json_object_set_new(o, "route", rt_json_escaped(ev->route));
+	json_object_set_new(o, "mode", rt_json_escaped(ev->mode));
+	return o;
+}
+
+static json_t *
+format_and_parse(struct event_json *ej, const struct rt_event *ev)
+{
+	struct rt_error	 err;
+	json_error_t	 jerr;
+	const char	*s;
+	size_t		 len;
+	json_t		*o;
+
+	if (event_json_format(ej, ev, &s, &len, &err) < 0)
+		fail_msg("event_json_format: %s", err.msg);
+	assert_int_equal(strlen(s), len);
+	assert_null(memchr(s, '\n', len));
+	if ((o = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+		fail_msg("not JSON (%s): %s", jerr.text, s);
+	return o;
+}
+
+static void
+assert_event_reads_as(struct event_json *ej, const struct rt_event *ev)
+{
+	json_t	*got = format_and_parse(ej, ev), *want = expected_event(ev);
+	char	*g, *w;
+
+	if (!json_equal(got, want)) {
+		g = json_dumps(got, JSON_SORT_KEYS);
+		w = json_dumps(want, JSON_SORT_KEYS);
+		fail_msg("got  %s\nwant %s", g, w);
+	}
+	json_decref(got);
+	json_decref(want);
+}
+
+static void
+test_event_line_has_the_keys_and_escapes_hostile_bytes(void **state)
+{
+	struct event_json	*ej = event_json_new();
+	struct rt_event		 ev = { .time_ms = 1700000000123LL,
+	    .image_ref = "localhost/app:1", .container_id = "c0ffee",
+	    .pid = 42, .ppid = 1, .exe = "/tmp/\x1b[31mred",
+	    .comm = "runc:[2:INIT]", .kind = EVENT_EXEC,
+	    .path = "/tmp/new\nline \"q\" back\\slash \xff\xfe",
+	    .action = ACTION_DENIED, .reason = "not in baseline",
+	    .route = "exec", .mode = "protect", .count = 1,
+	    .first_ms = 1700000000123LL };
+	json_t			*o;
+	char			*back;
+	size_t			 blen;
+
+	(void)state;
+	o = format_and_parse(ej, &ev);
+	assert_int_equal(json_object_size(o), 14);
+	assert_null(json_object_get(o, "first"));
+	assert_string_equal(json_string_value(json_object_get(o, "time")),
+	    "2023-11-14T22:13:20.123Z");
+	assert_string_equal(json_string_value(json_object_get(o, "decision")),
+	    "denied");
+	assert_string_equal(json_string_value(json_object_get(o, "type")),
+	    "exec");
+	back = rt_unescape(json_string_value(json_object_get(o, "path")),
+	    &blen);
+	assert_non_null(back);
+	assert_int_equal(blen, strlen(ev.path));
+	assert_memory_equal(back, ev.path, blen);
+	free(back);
+	json_decref(o);
+	assert_event_reads_as(ej, &ev);
+
+	/* An aggregated record says when it started; "last" is "time". */
+	ev.count = 57;
+	ev.first_ms = 1699999995000LL;
+	ev.kind = EVENT_WRITE;
+	ev.action = ACTION_ALERTED;
+	o = format_and_parse(ej, &ev);
+	assert_int_equal(json_object_size(o), 16);
+	assert_int_equal(json_integer_value(json_object_get(o, "count")), 57);
+	assert_string_equal(json_string_value(json_object_get(o, "first")),
+	    "2023-11-14T22:13:15.000Z");
+	assert_string_equal(json_string_value(json_object_get(o, "last")),
+	    json_string_value(json_object_get(o, "time")));
+	json_decref(o);
+	assert_event_reads_as(ej, &ev);
+
+	/* Missing strings are empty strings, never null. */
+	memset(&ev, 0, sizeof(ev));
+	ev.time_ms = 5;
+	o = format_and_parse(ej, &ev);
+	assert_string_equal(json_string_value(json_object_get(o, "exe")), "");
+	assert_string_equal(json_string_value(json_object_get(o, "image")), "");
+	json_decref(o);
+	event_json_free(ej);
+}
+
+/* Kept encodings must never leak one event's value into another's. */
+static void
+test_event_lines_stay_right_across_many_values(void **state)
+{
+	struct event_json	*ej = event_json_new();
+	struct rt_event		 ev = { .image_ref = "localhost/app:1",
+	    .exe = "/bin/sh", .reason = "drift", .route = "exec",
+	    .mode = "monitor" };
+	char			 path[600], container[80], comm[32];
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		ev.time_ms = 1700000000000LL + (int64_t)i * 337;
+		ev.first_ms = ev.time_ms - (i % 4) * 1000;
+		ev.count = i % 4 + 1;
+		ev.pid = 1000 + i;
+		ev.ppid = i % 3;
+		ev.kind = i % 2 ? EVENT_WRITE : EVENT_EXEC;
+		ev.action = i % 5 ? ACTION_DENIED : ACTION_ALERTED;
+		snprintf(container, sizeof(container), "%064x", i % 70);
+		/* 1100 paths: more than a field keeps; some too long to keep. */
+		if (i % 97 == 0) {
+			memset(path, 'x', sizeof(path) - 1);
+			path[0] = '/';
+			path[sizeof(path) - 1] = '\0';
+			path[300 + i % 50] = '\0';
+		} else
+			snprintf(path, sizeof(path), "/usr/bin/t%d\n%c", i % 1100,
+			    (char)(0x80 + i % 64));
+		snprintf(comm, sizeof(comm), "c%d", i % 9);
+		ev.container_id = container;
+		ev.path = path;
+		ev.comm = comm;
+		assert_event_reads_as(ej, &ev);
+	}
+	event_json_free(ej);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    test_event_line_has_the_keys_and_escapes_hostile_bytes),
+		cmocka_unit_test(test_event_lines_stay_right_across_many_values),
 		cmocka_unit_test_setup_teardown(
 		    test_export_then_import_gives_identical_baseline,
 		    setup, teardown),
