@@ -143,20 +143,30 @@ static int
 text_latest_one(const struct rt_event *ev, void *arg)
 {
 	struct latest_ctx	*c = arg;
-	char			 t[40], *exe, *path, *reason;
+	char			 t[40], first[40], times[80] = "";
+	char			*exe, *comm, *path, *reason;
 
 	time_rfc3339(ev->time_ms, t, sizeof(t));
+	if (ev->count > 1) {
+		time_rfc3339(ev->first_ms, first, sizeof(first));
+		snprintf(times, sizeof(times), " (%lld times since %s)",
+		    (long long)ev->count, first);
+	}
 	exe = fit(ev->exe, 24);
+	comm = fit(ev->comm != NULL ? ev->comm : "", 16);
 	path = rt_escape_str(ev->path);
 	reason = rt_escape_str(ev->reason != NULL ? ev->reason : "");
 	fprintf(c->out, "    %s%s%s %s%-7s%s %-5s %.12s pid %d ppid %d\n"
-	    "      %s -> %s\n      %s%s%s\n",
+	    "      %s%s%s%s -> %s\n      %s%s%s%s\n",
 	    DIM(c->p), t, RESET(c->p),
 	    ev->action == ACTION_DENIED ? RED(c->p) : YELLOW(c->p),
 	    event_action_name(ev->action), RESET(c->p),
 	    event_kind_name(ev->kind), ev->container_id ? ev->container_id : "-",
-	    ev->pid, ev->ppid, exe, path, DIM(c->p), reason, RESET(c->p));
+	    ev->pid, ev->ppid, exe, comm[0] != '\0' ? " (" : "", comm,
+	    comm[0] != '\0' ? ")" : "", path, DIM(c->p), reason, times,
+	    RESET(c->p));
 	free(exe);
+	free(comm);
 	free(path);
 	free(reason);
 	return 0;
