@@ -12,6 +12,10 @@
  * the encodings of its recent values. Only what changes with every event,
  * "time" and "pid" (and "first", "last"), is dumped every time; the line
  * is the same bytes json_dumpb() would write for the whole object.
+ *
+ * A field keeps at most FIELD_SETS * FIELD_WAYS values of at most
+ * FIELD_VALUE_MAX bytes, least recently used out first: hostile paths can
+ * make it hold about 1.3 MiB (each byte escaped to four), never more.
  */
 #include <errno.h>
 #include <jansson.h>

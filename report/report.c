@@ -5,9 +5,11 @@
  * The text view is built for an 80-column terminal: per image, its
  * learning window and counts, the baseline (executables, syscalls, written
  * paths), then denials and alerts grouped by (kind, action, path, reason)
- * and the latest few. The JSON view streams its "events" array one object
- * at a time, so a database with a million events never sits in memory.
- * Every path and name is printed through rt_escape().
+ * and the latest few. The JSON view is made of formats/'s serializers (an
+ * image is its baseline as policy export writes it, an event is the alert
+ * line) and streams its "events" array in batches, so a database with a
+ * million events never sits in memory. Every path and name is printed
+ * through rt_escape().
  */
 #include <errno.h>
 #include <jansson.h>
