@@ -18,6 +18,7 @@ cli_rtguard_LDADD = \
 	enforcer/libenforcer.a \
 	learner/liblearner.a \
 	daemon/libdaemon.a \
+	formats/libformats.a \
 	policies/libpolicies.a \
 	container/libcontainer.a \
 	store/libstore.a \

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/imageref.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "container/ocihook.h"

@@ -111,35 +111,21 @@ heartbeat(evutil_socket_t fd, short what, void *arg)
 	store_writer_meta(enf->writer, "enforce.state", v);
 }
 
-static bool
-wanted(const struct enforce_options *o, const char *ref)
-{
-	size_t	i;
-
-	if (o->n_images == 0)
-		return true;
-	for (i = 0; i < o->n_images; i++)
-		if (imageref_matches(o->images[i], ref))
-			return true;
-	return false;
-}
-
 /* Load the baselines of the images to enforce, before the writer owns st. */
 static int
 load_images(struct enforcer *enf, struct store *st, struct rt_error *err)
 {
 	struct image_info	*im;
 	struct baseline		*b;
-	size_t			 n, i, j;
-	bool			 matched;
+	size_t			 n, i;
 
-	if (store_image_list(st, &im, &n, err) < 0)
-		return -err->code;
+	/* Each --image must select at least one image with a baseline. */
+	if (store_image_select(st, enf->o->images, enf->o->n_images,
+	    STORE_SELECT_EACH_AT_LEAST_ONE | STORE_SELECT_WITH_BASELINE, &im,
+	    &n, err) < 0)
+		return -err->code;	/* names the pattern and the database */
 	enf->images = xcalloc(n + 1, sizeof(*enf->images));
 	for (i = 0; i < n; i++) {
-		if (!wanted(enf->o, im[i].ref) ||
-		    (im[i].executables == 0 && im[i].learn_first_ms == 0))
-			continue;
 		if (store_baseline_load(st, im[i].key, &b, err) < 0) {
 			image_info_free(im, n);
 			return -err->code;
@@ -151,20 +137,6 @@ load_images(struct enforcer *enf, struct store *st, struct rt_error *err)
 		enf->images[enf->n_images++].b = b;
 		log_info("baseline for %s: %zu executables, %zu writes",
 		    im[i].ref, b->n_execs, b->n_writes);
-	}
-	for (j = 0; j < enf->o->n_images; j++) {
-		matched = false;
-		for (i = 0; i < enf->n_images; i++)
-			if (imageref_matches(enf->o->images[j],
-			    enf->images[i].ref))
-				matched = true;
-		if (!matched) {
-			image_info_free(im, n);
-			return rt_error_set(err, ENOENT, "--image %s: no image "
-			    "with a baseline matches in %s; run 'rtguard learn "
-			    "--image %s' first", enf->o->images[j], store_path(st),
-			    enf->o->images[j]);
-		}
 	}
 	image_info_free(im, n);
 	if (enf->n_images == 0)

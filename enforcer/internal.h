@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/imageref.h"
 #include "common/sha256.h"
 #include "container/container.h"
 #include "container/ocihook.h"

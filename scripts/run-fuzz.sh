@@ -20,12 +20,12 @@ out=${FUZZ_OUT:-$(mktemp -d /tmp/rtguard-fuzz.XXXXXX)}
 mkdir -p "$out"/obj "$out"/bin "$out"/corpus "$out"/crash "$out"/log
 
 # The parsers and what they link against; everything else stays out.
-lib_sources="common/error.c common/escape.c common/json.c common/log.c common/sha256.c
-	common/timefmt.c common/xmalloc.c
-	container/cgroup.c container/engine.c container/imageref.c
+lib_sources="common/error.c common/escape.c common/imageref.c common/json.c common/log.c
+	common/sha256.c common/timefmt.c common/xmalloc.c
+	container/cgroup.c container/engine.c
 	store/schema.c store/store.c store/writer.c
 	learner/auditrec.c enforcer/intent.c
-	policies/policy.c policies/portable.c"
+	policies/policy.c formats/baseline-json.c formats/portable.c"
 pkgs=(libpcre2-8 jansson libcurl libevent libcrypto sqlite3)
 
 die() {

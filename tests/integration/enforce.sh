@@ -127,6 +127,6 @@ rt_exec web sh -c 'chmod 644 /etc/passwd' || rt_fail "protected dirs not writabl
 # The report shows the denials and alerts.
 "$RTGUARD" report --image rtguard-nginx >"$RT_TMP/report.txt" || rt_fail "report failed"
 rt_assert_contains "$RT_TMP/report.txt" "/tmp/ls2"
-"$RTGUARD" report --json | jq -e '[.events[] | select(.action == "denied" and .type == "write")] | length >= 2' >/dev/null ||
+"$RTGUARD" report --json | jq -e '[.events[] | select(.decision == "denied" and .type == "write")] | length >= 2' >/dev/null ||
 	rt_fail "JSON report lacks the write denials"
 rt_pass

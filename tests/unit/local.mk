@@ -29,13 +29,19 @@ EXTRA_DIST += tests/unit/data/podman-inspect.json \
 
 check_PROGRAMS += tests/unit/test_policy
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
-tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
-	$(SQLITE_CFLAGS)
-tests_unit_test_policy_LDADD = policies/libpolicies.a \
-	container/libcontainer.a store/libstore.a common/libcommon.a \
-	$(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) $(SECCOMP_LIBS) $(AUDIT_LIBS) \
-	$(SQLITE_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(CRYPTO_LIBS) -lpthread
+tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_policy_LDADD = policies/libpolicies.a common/libcommon.a \
+	$(UNIT_LIBS) $(PCRE2_LIBS) $(CRYPTO_LIBS)
 TESTS += tests/unit/test_policy
+
+check_PROGRAMS += tests/unit/test_formats
+tests_unit_test_formats_SOURCES = tests/unit/test_formats.c
+tests_unit_test_formats_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
+	$(SQLITE_CFLAGS)
+tests_unit_test_formats_LDADD = formats/libformats.a store/libstore.a \
+	common/libcommon.a $(UNIT_LIBS) $(JANSSON_LIBS) $(SECCOMP_LIBS) \
+	$(AUDIT_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) -lpthread
+TESTS += tests/unit/test_formats
 
 check_PROGRAMS += tests/unit/test_learner
 tests_unit_test_learner_SOURCES = tests/unit/test_learner.c
@@ -48,7 +54,6 @@ check_PROGRAMS += tests/unit/test_decide
 tests_unit_test_decide_SOURCES = tests/unit/test_decide.c
 tests_unit_test_decide_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_decide_LDADD = enforcer/libenforcer.a policies/libpolicies.a \
-	container/libcontainer.a \
 	common/libcommon.a $(UNIT_LIBS) $(PCRE2_LIBS)
 TESTS += tests/unit/test_decide
 
