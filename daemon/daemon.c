@@ -86,7 +86,10 @@ tr_unresolved(const char *id, const struct rt_error *err, void *arg)
 }
 
 static const struct tracker_ops tracker_ops = {
-	tr_select, tr_attach, tr_detach, tr_unresolved,
+	.select = tr_select,
+	.attach = tr_attach,
+	.detach = tr_detach,
+	.unresolved = tr_unresolved,
 };
 
 static void

@@ -1069,8 +1069,11 @@ learner_run(const struct learn_options *o, struct rt_error *err)
 {
 	static struct learner		 l0;
 	struct learner			*l = &l0;
-	static const struct tracker_ops	 ops = { learn_select, learn_attach,
-	    learn_detach, NULL };
+	static const struct tracker_ops	 ops = {
+		.select = learn_select,
+		.attach = learn_attach,
+		.detach = learn_detach,
+	};
 	struct store			*st;
 	struct engine			*engine = NULL;
 	struct tracker			*tracker = NULL;
