@@ -12,7 +12,9 @@
 # request timeout) and retries; it still handles another container's stop
 # meanwhile, is resolved and attached once B runs again, and exits at once
 # on SIGTERM while an inspect hangs. With both services stopped, a
-# container started meanwhile is attached after they resume.
+# container started meanwhile is attached after they resume; with the
+# stream's service gone and no engine at the path, a container started
+# meanwhile is found by the rescan once an engine answers again.
 #
 # Only services started here are ever stopped; cleanup resumes them first.
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +45,7 @@ point_at() {
 }
 out=$RT_TMP/watch.out
 seen() { grep -q -- "$1" "$out"; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
 show() { sed 's/^/  | /' "$out" >&2; }
 
 start_service a; svc_a=$RT_BG_PID
@@ -83,7 +86,23 @@ kill -CONT "$svc_a" "$svc_b"
 rt_wait_for 20 seen "^start $mid $RT_BUSYBOX2" ||
 	{ show; rt_fail "$mid, started while the engine was stopped, was not attached"; }
 
-# (b) SIGTERM is handled at once while an inspect hangs.
+# The stream breaks and no engine answers for a while: once one does, the
+# watch reconnects and its rescan finds what started in between.
+start_service c
+point_at none
+kill -TERM "$svc_a"
+rt_wait_for 10 gone "$svc_a" || kill -KILL "$svc_a"
+svc_a=''
+rt_wait_for 10 seen "events stream.*reconnecting" || { show; rt_fail "the broken stream was not reported"; }
+rt_run gap "$RT_BUSYBOX2" sleep 300; gap=$RT_ID
+sleep 1
+point_at c
+rt_wait_for 20 seen "^start $gap $RT_BUSYBOX2" ||
+	{ show; rt_fail "$gap, started while the stream was down, was not found by the rescan"; }
+seen "events stream restored; rescanning" || { show; rt_fail "no rescan after the stream came back"; }
+
+# (b) SIGTERM is handled at once while an inspect hangs (stream on C).
+point_at b
 kill -STOP "$svc_b"
 rt_run third "$RT_BUSYBOX2" sleep 300; third=$RT_ID
 rt_wait_for 15 seen "^unresolved $third " || { show; rt_fail "$third was not reported unresolved"; }
