@@ -227,10 +227,10 @@ void	engine_watch_stop(struct engine_watch *w);
 /*
  * The tracker follows the engine for learn, enforce and containers
  * --watch, entirely on the loop: it follows the events stream and lists
- * the running containers (at start, and again whenever the stream is
- * back after a break), and for each container (running, or started
- * later) that select() accepts it calls attach(); when one stops it calls
- * detach(). Each id is attached at most once. attach() takes ownership of
+ * the running containers (once the stream first answers or fails, and
+ * again whenever it is back after a break), and for each container
+ * (running, or started later) that select() accepts it calls attach();
+ * when one stops it calls detach(). Each id is attached at most once. attach() takes ownership of
  * c; a negative return is logged and the container is retried on its next
  * start.
  *
@@ -245,8 +245,8 @@ void	engine_watch_stop(struct engine_watch *w);
  * tracker_start returns at once; ready(), if set, runs once, when the
  * first listing has been answered and each container in it attached,
  * refused, found gone or reported unresolved: the moment for a daemon's
- * "enforcing N containers". Callers list the members in this order
- * (positional initializers): new ones are added at the end.
+ * "enforcing N containers". New members are added at the end; callers
+ * use designated initializers (-Wextra warns on a short positional one).
  */
 struct tracker_ops {
 	bool	(*select)(const struct container *c, void *arg);

@@ -368,6 +368,9 @@ tracker_error(const struct rt_error *err, void *arg)
 	else
 		log_debug("%s; reconnecting", err->msg);
 	t->stream_broken = true;
+	/* No stream yet: the running containers need not wait for one. */
+	if (!t->listed && t->list == NULL)
+		tracker_rescan(t);
 }
 
 int
@@ -395,10 +398,10 @@ tracker_start(struct engine *e, struct event_base *base,
 		return rc;
 	}
 	/*
-	 * List now, and again once the stream answers (ENGINE_EVENT_CONNECTED):
-	 * a container starting before the stream is up is in the second.
+	 * The first listing comes once the stream answers
+	 * (ENGINE_EVENT_CONNECTED), so that a container starting in between
+	 * is in one or the other, or once it fails.
 	 */
-	tracker_rescan(t);
 	*out = t;
 	return 0;
 }
