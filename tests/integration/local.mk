@@ -11,6 +11,7 @@ INTEGRATION_TESTS = \
 	tests/integration/cli.sh \
 	tests/integration/resolver.sh \
 	tests/integration/engine.sh \
+	tests/integration/engine-stall.sh \
 	tests/integration/learn.sh \
 	tests/integration/enforce.sh \
 	tests/integration/policy.sh \
