@@ -230,9 +230,9 @@ void	engine_watch_stop(struct engine_watch *w);
  * the running containers (once the stream first answers or fails, and
  * again whenever it is back after a break), and for each container
  * (running, or started later) that select() accepts it calls attach();
- * when one stops it calls detach(). Each id is attached at most once. attach() takes ownership of
- * c; a negative return is logged and the container is retried on its next
- * start.
+ * when one stops it calls detach(). Each id is attached at most once.
+ * attach() takes ownership of c; a negative return is logged and the
+ * container is retried on its next start.
  *
  * A container the engine announces but cannot describe (the inspect timed
  * out, was refused, or answered an HTTP error other than 404) is never
