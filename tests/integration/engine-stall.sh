@@ -57,7 +57,7 @@ start_service b; svc_b=$RT_BG_PID
 point_at a
 
 # nginx's image has distinct binaries (busybox's are all one inode).
-rt_run app "$img" sleep 600
+rt_run app "$img" sleep 600; app=$RT_ID
 rt_learn_bg 6 rtguard-engine-stall --runtime-socket "$sock"
 sleep 2
 rt_exec app sh -c 'ls / >/dev/null; cat /etc/hostname >/dev/null'
@@ -67,7 +67,8 @@ alerts=$RT_TMP/alerts.jsonl
 rt_bg "$RT_TMP/enforce.out" "$RTGUARD" enforce --image rtguard-engine-stall --alerts "$alerts" \
 	--runtime-socket "$sock" --duration 90 -v -v
 enf=$RT_BG_PID
-rt_wait_for 20 grep -q "enforcing [1-9][0-9]* container" "$RT_TMP/enforce.out" ||
+# "[enforcing ]container ID (image, mode): protection"
+rt_wait_for 20 grep -q "container ${app:0:12} (" "$RT_TMP/enforce.out" ||
 	{ cat "$RT_TMP/enforce.out" >&2; rt_fail "enforce did not attach"; }
 rt_exec app /usr/bin/readlink / >/dev/null 2>&1 && rt_fail "the unlearned /usr/bin/readlink was not denied"
 
