@@ -160,6 +160,17 @@ watch_detach(const char *id, void *arg)
 }
 
 static void
+watch_unresolved(const char *id, const struct rt_error *err, void *arg)
+{
+	char	*why = rt_escape_str(err->msg);
+
+	(void)arg;
+	printf("unresolved %s %s\n", id, why);
+	fflush(stdout);
+	free(why);
+}
+
+static void
 watch_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig; (void)what;
@@ -170,8 +181,12 @@ static int
 containers_watch(struct engine *e, const struct containers_options *o,
     struct rt_error *err)
 {
-	static const struct tracker_ops ops = { watch_select, watch_attach,
-	    watch_detach, NULL };
+	static const struct tracker_ops ops = {
+		.select = watch_select,
+		.attach = watch_attach,
+		.detach = watch_detach,
+		.unresolved = watch_unresolved,
+	};
 	struct watch_state	 w = { o->image, NULL };
 	struct tracker		*t;
 	struct event		*sigint, *sigterm;
@@ -248,7 +263,9 @@ const struct cmd_entry cmd_containers_entry = {
 "  -i, --image REF        only containers of this image (nginx,\n"
 "                         localhost/nginx, docker.io/library/nginx:latest)\n"
 "  -p, --pid PID          resolve the container of host process PID\n"
-"  -w, --watch            print 'start ID IMAGE PID' and 'stop ID' lines\n"
+"  -w, --watch            print 'start ID IMAGE PID' and 'stop ID' lines,\n"
+"                         and 'unresolved ID REASON' while the engine cannot\n"
+"                         describe a container it announced (retried)\n"
 "  -d, --duration SECS    with --watch, stop after this long\n"
 "\n"
 "Examples:\n"

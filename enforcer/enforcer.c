@@ -205,9 +205,10 @@ enf_running(void *arg)
 {
 	struct enforcer	*enf = arg;
 
-	log_notice("enforcing %zu image%s with baselines%s; Ctrl-C stops",
-	    enf->n_images, enf->n_images == 1 ? "" : "s",
-	    enf->o->monitor ? " in monitor mode" : "");
+	log_notice("enforcing %zu image%s with baselines%s, %zu running "
+	    "container%s attached; Ctrl-C stops", enf->n_images,
+	    enf->n_images == 1 ? "" : "s", enf->o->monitor ?
+	    " in monitor mode" : "", enf->n_cs, enf->n_cs == 1 ? "" : "s");
 }
 
 /* Undo what must not outlive us: our mounts (also from fatal()). */

@@ -977,6 +977,17 @@ audit_stop(struct learner *l)
 
 /* --- loop ------------------------------------------------------------------ */
 
+/* The tracker's first scan is done. */
+static void
+learn_ready(void *arg)
+{
+	struct learner	*l = arg;
+
+	if (l->n_cs == 0)
+		log_warnx("no running container matches --image %s yet; "
+		    "waiting for one to start", l->o->image);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -1070,8 +1081,12 @@ learner_run(const struct learn_options *o, struct rt_error *err)
 {
 	static struct learner		 l0;
 	struct learner			*l = &l0;
-	static const struct tracker_ops	 ops = { learn_select, learn_attach,
-	    learn_detach, NULL };
+	static const struct tracker_ops	 ops = {
+		.select = learn_select,
+		.attach = learn_attach,
+		.detach = learn_detach,
+		.ready = learn_ready,
+	};
 	struct store			*st;
 	struct engine			*engine = NULL;
 	struct tracker			*tracker = NULL;
@@ -1126,9 +1141,6 @@ learner_run(const struct learn_options *o, struct rt_error *err)
 	event_add(tk, &tv);
 	if ((rc = tracker_start(engine, l->base, &ops, l, &tracker, err)) < 0)
 		goto out_loop;
-	if (l->n_cs == 0)
-		log_warnx("no running container matches --image %s yet; "
-		    "waiting for one to start", o->image);
 	if (o->duration_s > 0) {
 		tv.tv_sec = o->duration_s;
 		event_base_loopexit(l->base, &tv);

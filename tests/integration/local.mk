@@ -10,6 +10,8 @@ EXTRA_DIST += tests/integration/lib.sh
 INTEGRATION_TESTS = \
 	tests/integration/cli.sh \
 	tests/integration/resolver.sh \
+	tests/integration/engine.sh \
+	tests/integration/engine-stall.sh \
 	tests/integration/learn.sh \
 	tests/integration/enforce.sh \
 	tests/integration/enforce-routes.sh \

@@ -1,7 +1,7 @@
 /*
- * test_container.c: the cgroup parser and the Engine API answer parsers
- * fed recorded Podman answers (tests/unit/data/, recorded from podman 4 on
- * Debian 12).
+ * test_container.c: the cgroup parser, the Engine API answer parsers fed
+ * recorded Podman answers (tests/unit/data/, recorded from podman 4 on
+ * Debian 12), the /events line splitter and the retry schedule.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -205,6 +205,138 @@ test_parse_events_recorded(void **state)
 	    -EPROTO);
 }
 
+/* What the line splitter handed over, joined with '|'. */
+struct lines_seen {
+	char	text[512];
+	int	n;
+};
+
+static void
+lines_collect(const char *line, size_t len, void *arg)
+{
+	struct lines_seen	*s = arg;
+
+	assert_int_equal(strlen(line), len);
+	if (s->n++ > 0)
+		strcat(s->text, "|");
+	strcat(s->text, line);
+}
+
+static size_t
+feed(struct engine_lines *l, const char *chunk, struct lines_seen *s)
+{
+	return engine_lines_feed(l, chunk, strlen(chunk), lines_collect, s);
+}
+
+static void
+test_event_lines_split_across_chunks(void **state)
+{
+	struct engine_lines	*l = engine_lines_new(64);
+	struct lines_seen	 s = { "", 0 };
+
+	(void)state;
+	assert_int_equal(feed(l, "{\"a\"", &s), 0);
+	assert_int_equal(s.n, 0);
+	feed(l, ":1}\n{\"b", &s);
+	assert_string_equal(s.text, "{\"a\":1}");
+	feed(l, "\":2}\n\n\n{\"c\":3}\n", &s);
+	assert_string_equal(s.text, "{\"a\":1}|{\"b\":2}|{\"c\":3}");
+	/* A partial line is forgotten on a new connection. */
+	feed(l, "{\"cut", &s);
+	engine_lines_reset(l);
+	feed(l, "d\n", &s);
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.text, "{\"a\":1}|{\"b\":2}|{\"c\":3}|d");
+	engine_lines_free(l);
+}
+
+static void
+test_event_lines_crlf(void **state)
+{
+	struct engine_lines	*l = engine_lines_new(64);
+	struct lines_seen	 s = { "", 0 };
+
+	(void)state;
+	/* CR LF split between chunks, a lone CR line, a CR inside a line. */
+	feed(l, "one\r", &s);
+	feed(l, "\ntwo\r\n\r\nth\rree\n", &s);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.text, "one|two|th\rree");
+	engine_lines_free(l);
+}
+
+static void
+test_event_lines_overlong_dropped(void **state)
+{
+	struct engine_lines	*l = engine_lines_new(8);
+	struct lines_seen	 s = { "", 0 };
+	size_t			 dropped;
+
+	(void)state;
+	/* Exactly max bytes is a line; one more is dropped whole. */
+	assert_int_equal(feed(l, "12345678\n", &s), 0);
+	assert_int_equal(feed(l, "123456789\nok\n", &s), 1);
+	assert_string_equal(s.text, "12345678|ok");
+	/* Over-long across chunks: the tail of it never becomes a line. */
+	dropped = feed(l, "abcdef", &s);
+	dropped += feed(l, "ghijkl", &s);
+	dropped += feed(l, "mn\nafter\n", &s);
+	assert_int_equal(dropped, 1);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.text, "12345678|ok|after");
+	engine_lines_free(l);
+}
+
+/* The events a recorded stream yields, whatever its chunking. */
+static void
+lines_parse(const char *line, size_t len, void *arg)
+{
+	struct engine_event	 ev;
+	struct rt_error		 err;
+	int			*found = arg;
+
+	if (engine_parse_event(line, len, &ev, &err) == 0)
+		found[ev.kind]++;
+}
+
+static void
+test_event_lines_recorded_stream(void **state)
+{
+	struct engine_lines	*l;
+	char			*text;
+	size_t			 len, off, step;
+	int			 found[3];
+
+	(void)state;
+	text = slurp("podman-events.jsonl", &len);
+	for (step = 1; step < 300; step += 37) {
+		memset(found, 0, sizeof(found));
+		l = engine_lines_new(ENGINE_LINE_MAX);
+		for (off = 0; off < len; off += step)
+			engine_lines_feed(l, text + off, off + step > len ?
+			    len - off : step, lines_parse, found);
+		assert_int_equal(found[ENGINE_EVENT_START], 1);
+		assert_int_equal(found[ENGINE_EVENT_STOP], 1);
+		engine_lines_free(l);
+	}
+	free(text);
+}
+
+static void
+test_retry_delay_doubles_to_8s(void **state)
+{
+	(void)state;
+	assert_int_equal(engine_retry_delay_ms(0), 250);
+	assert_int_equal(engine_retry_delay_ms(1), 500);
+	assert_int_equal(engine_retry_delay_ms(2), 1000);
+	assert_int_equal(engine_retry_delay_ms(3), 2000);
+	assert_int_equal(engine_retry_delay_ms(4), 4000);
+	assert_int_equal(engine_retry_delay_ms(5), 8000);
+	assert_int_equal(engine_retry_delay_ms(6), 8000);
+	assert_int_equal(engine_retry_delay_ms(1000), 8000);
+	assert_int_equal(engine_retry_delay_ms(~0u), 8000);
+}
+
 int
 main(void)
 {
@@ -216,6 +348,11 @@ main(void)
 		cmocka_unit_test(test_parse_inspect_stopped),
 		cmocka_unit_test(test_parse_list),
 		cmocka_unit_test(test_parse_events_recorded),
+		cmocka_unit_test(test_event_lines_split_across_chunks),
+		cmocka_unit_test(test_event_lines_crlf),
+		cmocka_unit_test(test_event_lines_overlong_dropped),
+		cmocka_unit_test(test_event_lines_recorded_stream),
+		cmocka_unit_test(test_retry_delay_doubles_to_8s),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
