@@ -84,7 +84,7 @@ hook_run(int timeout_s, struct rt_error *err)
 		    "enforce is running but");
 	else if (rc < 0)
 		rt_error_wrap(err, "the container is not started");
-	return rc < 0 ? EXIT_FAILURE_ : EXIT_OK;
+	return rc < 0 ? -1 : EXIT_OK;	/* main() prints err */
 }
 
 static int
@@ -110,14 +110,14 @@ cmd_hook_exec(const struct cmd_entry *self, struct cmd_globals *g, int argc,
 			return rt_error_sys(err, errno, "/proc/self/exe");
 		self_path[n] = '\0';
 		if (ocihook_install(o.dir, self_path, o.sockets, err) < 0)
-			return EXIT_FAILURE_;
+			return -1;
 		printf("installed %s/rtguard.json: every container this "
 		    "runtime creates waits for a running 'rtguard enforce' or "
 		    "'rtguard learn' (at most %d s)\n", o.dir, OCIHOOK_TIMEOUT_S);
 		return EXIT_OK;
 	}
 	if (strcmp(argv[first], "uninstall") == 0)
-		return ocihook_uninstall(o.dir, err) < 0 ? EXIT_FAILURE_ :
+		return ocihook_uninstall(o.dir, err) < 0 ? -1 :
 		    EXIT_OK;
 	return cmd_usage_error(err, "unknown action '%s' (install, uninstall, "
 	    "or none to run as the hook)", argv[first]);

@@ -37,7 +37,7 @@ tag=localhost/rtguard-hooktest-$$:test
 tar -C "$bb_root" -c . | podman import -q --change 'CMD ["/bin/sh"]' - "$tag" >/dev/null ||
 	rt_fail "podman import"
 _rt_images=("$tag")
-rt_run bb "$tag" sleep 600
+rt_run bb "$tag" /bin/busybox sleep 600
 rt_learn_bg 30 "$tag"
 rt_wait_for 15 grep -q "attached to container ${RT_ID:0:12}" "$RT_TMP/learn.out" ||
 	{ cat "$RT_TMP/learn.out" >&2; rt_fail "the learner did not attach to the busybox image"; }
@@ -80,7 +80,7 @@ podman tag "$RT_NGINX" localhost/rtguard-nginx:alias-$$ || rt_fail "podman tag"
 _rt_images+=("localhost/rtguard-nginx:alias-$$")
 out=$(hrun "localhost/rtguard-nginx:alias-$$" /usr/bin/whoami 2>&1) && rt_fail "whoami ran under another tag: $out"
 # 6. A new image under the learned tag: monitored, and said loudly.
-out=$(hrun "$tag" /bin/busybox whoami 2>&1) || rt_fail "the new image was not allowed to start (monitor expected): $out"
+out=$(hrun "$tag" /bin/busybox true 2>&1) || rt_fail "the new image was not allowed to start (monitor expected): $out"
 rt_alerted $a '.type == "attach" and (.reason | test("image id differs"))' ||
 	{ cat "$RT_TMP/alerts-$a.jsonl" >&2; rt_fail "no alert for the image id that differs"; }
 # 7. An enforcer that does not answer: the container does not start, and

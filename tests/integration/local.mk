@@ -15,6 +15,7 @@ INTEGRATION_TESTS = \
 	tests/integration/learn.sh \
 	tests/integration/enforce.sh \
 	tests/integration/enforce-routes.sh \
+	tests/integration/enforce-hook.sh \
 	tests/integration/policy.sh \
 	tests/integration/reliability.sh \
 	tests/integration/overload.sh \
