@@ -171,20 +171,148 @@ hardened(int rc, const struct rt_error *err, struct harden_state *st,
 	hook_answer(ec, true);
 }
 
+static void
+strv_free(char **v)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char **
+strv_dup(const char *const *v)
+{
+	char	**d;
+	size_t	  n, i;
+
+	for (n = 0; v[n] != NULL; n++)
+		;
+	d = xcalloc(n + 1, sizeof(*d));
+	for (i = 0; i < n; i++)
+		d[i] = xstrdup(v[i]);
+	return d;
+}
+
+static bool
+strv_has(char *const *v, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
 static int
 protect(struct enf_container *ec, const char *prefix, struct rt_error *err)
 {
-	struct harden_request	rq;
+	struct harden_request	  rq;
+	const char		**writable;
+	int			  rc;
 
+	policy_writable(ec->enf->policy, ec->img->ref, &writable);
 	memset(&rq, 0, sizeof(rq));
 	rq.pid = ec->c->init_pid;
 	rq.prefix = prefix;
 	rq.protected = policy_protected(ec->enf->policy);
+	rq.writable = writable;
 	rq.baseline = ec->img->b;
 	rq.memfd_noexec = true;
 	ec->state = ENF_ATTACHING;
 	snprintf(ec->protection, sizeof(ec->protection), "being protected");
-	return harden_start(ec->enf->base, &rq, hardened, ec, &ec->job, err);
+	rc = harden_start(ec->enf->base, &rq, hardened, ec, &ec->job, err);
+	strv_free(ec->writable);
+	ec->writable = strv_dup(writable);
+	free(writable);
+	return rc;
+}
+
+/* The update helper is done: forget what it undid, keep what it made. */
+static void
+updated(int rc, const struct rt_error *err, struct harden_state *st,
+    void *arg)
+{
+	struct enf_container	*ec = arg;
+	struct harden_state	*m = &ec->mounts;
+	size_t			 i, j, k;
+
+	ec->job = NULL;
+	for (k = 0; k < st->n_removed; k++)
+		for (i = 0; i < m->n; i++)
+			if (m->v[i].id == st->removed[k]) {
+				free(m->v[i].path);
+				for (j = i + 1; j < m->n; j++)
+					m->v[j - 1] = m->v[j];
+				m->n--;
+				break;
+			}
+	for (i = 0; i < st->n; i++) {
+		m->v = xreallocarray(m->v, m->n + 1, sizeof(*m->v));
+		m->v[m->n].id = st->v[i].id;
+		m->v[m->n++].path = st->v[i].path;
+		st->v[i].path = NULL;
+	}
+	if (rc < 0)
+		log_warnx("container %.12s: applying the reloaded policy's "
+		    "writable paths: %s", ec->c->id, err->msg);
+	else
+		log_notice("container %.12s: writable paths follow the "
+		    "reloaded policy (%zu bound, %zu unbound)", ec->c->id,
+		    st->n, st->n_removed);
+	harden_state_free(st);
+	if (ec->update_again) {
+		ec->update_again = false;
+		enf_policy_changed(ec);
+	}
+}
+
+void
+enf_policy_changed(struct enf_container *ec)
+{
+	struct harden_request	  rq;
+	struct harden_state	  gone;
+	struct rt_error		  err;
+	const char		**now, **add;
+	size_t			  n, i, n_add = 0;
+
+	if (ec->mode != POLICY_MODE_PROTECT || ec->mounts.n == 0)
+		return;
+	if (ec->job != NULL) {
+		ec->update_again = true;	/* after this one */
+		return;
+	}
+	n = policy_writable(ec->enf->policy, ec->img->ref, &now);
+	add = xcalloc(n + 1, sizeof(*add));
+	for (i = 0; i < n; i++)
+		if (!strv_has(ec->writable, now[i]))
+			add[n_add++] = now[i];
+	memset(&gone, 0, sizeof(gone));
+	for (i = 0; i < ec->mounts.n; i++)
+		if (strv_has(ec->writable, ec->mounts.v[i].path) &&
+		    !strv_has((char *const *)now, ec->mounts.v[i].path)) {
+			gone.v = xreallocarray(gone.v, gone.n + 1,
+			    sizeof(*gone.v));
+			gone.v[gone.n++] = ec->mounts.v[i];
+		}
+	if (n_add > 0 || gone.n > 0) {
+		memset(&rq, 0, sizeof(rq));
+		rq.pid = ec->c->init_pid;
+		rq.prefix = "";
+		rq.update = true;
+		rq.remove = &gone;
+		rq.add = add;
+		if (harden_start(ec->enf->base, &rq, updated, ec, &ec->job,
+		    &err) < 0)
+			log_warnx("container %.12s: %s", ec->c->id, err.msg);
+	}
+	strv_free(ec->writable);
+	ec->writable = strv_dup(now);
+	free(gone.v);	/* the paths stay ec->mounts' */
+	free(add);
+	free(now);
 }
 
 int
@@ -276,6 +404,7 @@ enf_container_free(struct enf_container *ec, bool undo)
 		log_warnx("container %.12s: %s", ec->c->id, err.msg);
 	harden_state_free(&partial);
 	harden_state_free(&ec->mounts);
+	strv_free(ec->writable);
 	procinfo_names_free(ec->names);
 	container_free(ec->c);
 	free(ec);

@@ -52,8 +52,10 @@ policy_reload(evutil_socket_t fd, short what, void *arg)
 	}
 	policy_free(enf->policy);
 	enf->policy = p;
-	for (i = 0; i < enf->n_cs; i++)
+	for (i = 0; i < enf->n_cs; i++) {
 		enf_context_refresh(enf->cs[i]);
+		enf_policy_changed(enf->cs[i]);
+	}
 	/*
 	 * Allowed inodes were cached in the kernel under the old policy:
 	 * flush the inode marks (the ignore marks), keep the filesystem mark.

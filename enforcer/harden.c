@@ -84,9 +84,12 @@ write_target(const char *entry)
 	return xstrdup(entry);
 }
 
-/* The innermost LOCK or NOEXEC action path is strictly below, or NULL. */
+/*
+ * The innermost LOCK or NOEXEC action path is below (or, with same, is),
+ * or NULL.
+ */
 static const struct harden_action *
-covered_by(const struct harden_plan *p, const char *path)
+covered_by(const struct harden_plan *p, const char *path, bool same)
 {
 	const struct harden_action	*best = NULL;
 	size_t				 i;
@@ -94,7 +97,7 @@ covered_by(const struct harden_plan *p, const char *path)
 	for (i = 0; i < p->n; i++)
 		if ((p->v[i].op == HARDEN_LOCK || p->v[i].op == HARDEN_NOEXEC) &&
 		    path_under(path, p->v[i].path) &&
-		    strcmp(path, p->v[i].path) != 0 && (best == NULL ||
+		    (same || strcmp(path, p->v[i].path) != 0) && (best == NULL ||
 		    strlen(p->v[i].path) > strlen(best->path)))
 			best = &p->v[i];
 	return best;
@@ -106,7 +109,8 @@ planned(const struct harden_plan *p, const char *path)
 	size_t	i;
 
 	for (i = 0; i < p->n; i++)
-		if (strcmp(p->v[i].path, path) == 0)
+		if (p->v[i].op == HARDEN_KEEP_RW &&
+		    strcmp(p->v[i].path, path) == 0)
 			return true;
 	return false;
 }
@@ -116,10 +120,12 @@ planned(const struct harden_plan *p, const char *path)
  * (the app runs what it writes there, inside a noexec tree).
  */
 static void
-plan_keep(struct harden_plan *p, const struct baseline *b, const char *t)
+plan_keep(struct harden_plan *p, const struct baseline *b, const char *t,
+    bool policy)
 {
-	const struct harden_action	*in = covered_by(p, t);
-	bool				 exec = has_exec_under(b, t, false);
+	const struct harden_action	*in = covered_by(p, t, policy);
+	bool				 exec = !policy &&
+					     has_exec_under(b, t, false);
 
 	if (in == NULL || planned(p, t))
 		return;
@@ -128,8 +134,9 @@ plan_keep(struct harden_plan *p, const struct baseline *b, const char *t)
 }
 
 void
-harden_plan_build(const char *const *protected, const struct baseline *b,
-    const struct harden_top *top, size_t n_top, struct harden_plan *out)
+harden_plan_build(const char *const *protected, const char *const *writable,
+    const struct baseline *b, const struct harden_top *top, size_t n_top,
+    struct harden_plan *out)
 {
 	char	*path, *t;
 	size_t	 i, j, n_top_actions;
@@ -173,16 +180,20 @@ harden_plan_build(const char *const *protected, const struct baseline *b,
 	for (i = 0; b != NULL && i < b->n_writes; i++) {
 		t = write_target(b->writes[i].path);
 		if (t[0] == '/')
-			plan_keep(out, b, t);
+			plan_keep(out, b, t, false);
 		free(t);
 	}
+	/* What the policy says stays writable ("writable PATH"). */
+	for (i = 0; writable != NULL && writable[i] != NULL; i++)
+		if (writable[i][0] == '/')
+			plan_keep(out, b, writable[i], true);
 	for (i = 0; b != NULL && i < b->n_execs; i++) {
 		if (b->execs[i].from_image || b->execs[i].path[0] != '/')
 			continue;
 		t = xstrdup(b->execs[i].path);
 		*strrchr(t, '/') = '\0';
 		if (t[0] != '\0')
-			plan_keep(out, b, t);
+			plan_keep(out, b, t, false);
 		free(t);
 	}
 	plan_add(out, HARDEN_ROOT, "/", false);
@@ -207,6 +218,7 @@ harden_state_free(struct harden_state *st)
 	for (i = 0; i < st->n; i++)
 		free(st->v[i].path);
 	free(st->v);
+	free(st->removed);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -237,6 +249,7 @@ harden_state_format(const struct harden_state *st)
  *   mount ID PATH        a mount it made (PATH escaped)
  *   root FLAGS           MOUNT_ATTR_* it added to the root mount
  *   memfd                vm.memfd_noexec is 2
+ *   unmount ID           an update undid that mount
  *   skip PATH            nothing there to mount (escaped)
  *   error ERRNO TEXT     it stopped here
  */
@@ -271,6 +284,10 @@ harden_report_parse(const char *text, struct harden_state *st,
 			st->v = xreallocarray(st->v, st->n + 1, sizeof(*st->v));
 			st->v[st->n].id = id;
 			st->v[st->n++].path = path;
+		} else if (sscanf(buf, "unmount %" SCNu64, &id) == 1) {
+			st->removed = xreallocarray(st->removed,
+			    st->n_removed + 1, sizeof(*st->removed));
+			st->removed[st->n_removed++] = id;
 		} else if (sscanf(buf, "root %u", &flags) == 1)
 			st->root_set = flags;
 		else if (strcmp(buf, "memfd") == 0)

@@ -66,13 +66,13 @@ struct harden_top {
 };
 
 /*
- * The plan from the protected directories (NULL-terminated), the baseline
- * (learned executables and writes) and the container's top-level entries.
- * Pure.
+ * The plan from the protected directories and the policy's writable paths
+ * (both NULL-terminated), the baseline (learned executables and writes)
+ * and the container's top-level entries. Pure.
  */
 void	harden_plan_build(const char *const *protected,
-	    const struct baseline *b, const struct harden_top *top,
-	    size_t n_top, struct harden_plan *out);
+	    const char *const *writable, const struct baseline *b,
+	    const struct harden_top *top, size_t n_top, struct harden_plan *out);
 void	harden_plan_free(struct harden_plan *p);
 const char *harden_op_name(enum harden_op op);
 
@@ -85,6 +85,8 @@ struct harden_mount {
 struct harden_state {
 	struct harden_mount	*v;
 	size_t			 n;
+	uint64_t		*removed;	/* an update's undone mounts */
+	size_t			 n_removed;
 	unsigned int		 root_set;	/* MOUNT_ATTR_* we added to "/" */
 	bool			 memfd_noexec;	/* vm.memfd_noexec now 2 */
 	size_t			 skipped;	/* plan entries with nothing there */
@@ -104,8 +106,17 @@ struct harden_request {
 	pid_t			 pid;		/* a process of the container */
 	const char		*prefix;	/* "": pivoted; else its rootfs */
 	const char *const	*protected;
+	const char *const	*writable;	/* the policy's, or NULL */
 	const struct baseline	*baseline;
 	bool			 memfd_noexec;
+	/*
+	 * An update of a protected container (a policy reload) instead of
+	 * the whole plan: undo the mounts of remove (those still ours),
+	 * then bind back writable the paths of add (NULL-terminated).
+	 */
+	bool			 update;
+	const struct harden_state *remove;
+	const char *const	*add;
 };
 
 /*

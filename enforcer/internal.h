@@ -67,6 +67,8 @@ struct enf_container {
 	struct fangroup		*g;
 	struct harden_job	*job;		/* the mount helper, running */
 	struct harden_state	 mounts;	/* what it did */
+	char			**writable;	/* policy paths bound back */
+	bool			 update_again;	/* a reload came mid-job */
 	struct ocihook_call	*hook;		/* answered once protected */
 	struct procinfo_names	*names;		/* exec names resolved */
 	struct enf_loader	 loaders[ENF_LOADERS];
@@ -114,6 +116,8 @@ void	enf_tracker_unresolved(const char *id, const struct rt_error *err,
 void	enf_on_hook(struct ocihook_call *call, struct container *c,
 	    bool cap_sys_admin, void *arg);
 void	enf_context_refresh(struct enf_container *ec);
+/* After a policy reload: bring the container's writable binds in line. */
+void	enf_policy_changed(struct enf_container *ec);
 
 /* answer.c: a fangroup_cb */
 void	enf_container_event(struct fangroup *g,

@@ -5,8 +5,8 @@
  * The helper is forked, never exec'd: it sets vm.memfd_noexec from the
  * container's pid namespace, enters its mount namespace, lists "/", builds
  * the plan and applies it, writing one line per step on a pipe. The loop
- * reads the pipe and learns of the helper's end through a pidfd, so no
- * answer to a permission event ever waits for a mount. Paths are resolved
+ * reads the pipe; its end of file is the helper's end, reaped without
+ * waiting, so no answer to a permission event ever waits for a mount. Paths are resolved
  * with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) from the container's
  * root and mounted by descriptor (open_tree, mount_setattr, move_mount):
  * a container that swaps a directory for a symlink cannot redirect a mount.
@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -313,7 +312,8 @@ helper_apply(const struct helper_fds *f, const struct harden_request *rq)
 		return 1;
 	}
 	top = list_top(rootfd, &n_top);
-	harden_plan_build(rq->protected, rq->baseline, top, n_top, &plan);
+	harden_plan_build(rq->protected, rq->writable, rq->baseline, top,
+	    n_top, &plan);
 	for (i = 0; i < plan.n; i++) {
 		if (plan.v[i].op == HARDEN_ROOT) {
 			if (apply_root(f->out, rootfd) < 0)
@@ -324,51 +324,70 @@ helper_apply(const struct helper_fds *f, const struct harden_request *rq)
 	return 0;
 }
 
+/*
+ * Unmount the mounts of hs that are still ours, where we put them.
+ * umount2 takes a path: each descriptor's, through our own fd directory
+ * on the host's /proc (procfd, opened before entering the namespace).
+ */
 static int
-helper_undo(const struct helper_fds *f, const struct harden_state *hs)
+undo_mounts(int out, int rootfd, int procfd, const struct harden_state *hs)
 {
 	char		name[16];
 	uint64_t	id;
 	size_t		i;
-	int		rootfd, tfd, procfd, bad = 0;
+	int		tfd, bad = 0;
 
-	/* Our own fd directory, on the host's /proc, before leaving it. */
-	if ((procfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY |
+	for (i = hs->n; i-- > 0;) {
+		if ((tfd = resolve(rootfd, hs->v[i].path)) < 0)
+			continue;
+		if (mount_id(tfd, &id) < 0 || id != hs->v[i].id) {
+			report_path(out, "skip", hs->v[i].path);
+			close(tfd);
+			continue;
+		}
+		snprintf(name, sizeof(name), "%d", tfd);
+		if (fchdir(procfd) < 0 || umount2(name, MNT_DETACH) < 0) {
+			dprintf(out, "error %d unmounting %s\n", errno,
+			    hs->v[i].path);
+			bad = 1;
+		} else
+			dprintf(out, "unmount %llu\n",
+			    (unsigned long long)hs->v[i].id);
+		close(tfd);
+	}
+	return bad;
+}
+
+/* Enter the namespace; our fd directory first, while /proc is the host's. */
+static int
+enter(const struct helper_fds *f, int *procfd)
+{
+	if ((*procfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0) {
 		dprintf(f->out, "error %d /proc/self/fd\n", errno);
-		return 1;
+		return -1;
 	}
 	if (setns(f->mntns, CLONE_NEWNS) < 0) {
 		dprintf(f->out, "error %d entering the mount namespace\n",
 		    errno);
-		return 1;
+		return -1;
 	}
+	return 0;
+}
+
+static int
+helper_undo(const struct helper_fds *f, const struct harden_state *hs)
+{
+	int	rootfd, procfd, bad;
+
+	if (enter(f, &procfd) < 0)
+		return 1;
 	if ((rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		dprintf(f->out, "error %d opening the container's root\n",
 		    errno);
 		return 1;
 	}
-	for (i = hs->n; i-- > 0;) {
-		if ((tfd = resolve(rootfd, hs->v[i].path)) < 0)
-			continue;
-		/* Only a mount that is still ours, where we put it. */
-		if (mount_id(tfd, &id) < 0 || id != hs->v[i].id) {
-			report_path(f->out, "skip", hs->v[i].path);
-			close(tfd);
-			continue;
-		}
-		/*
-		 * umount2 takes a path: this descriptor's, through the host's
-		 * /proc/self/fd (opened before entering the namespace).
-		 */
-		snprintf(name, sizeof(name), "%d", tfd);
-		if (fchdir(procfd) < 0 || umount2(name, MNT_DETACH) < 0) {
-			dprintf(f->out, "error %d unmounting %s\n", errno,
-			    hs->v[i].path);
-			bad = 1;
-		}
-		close(tfd);
-	}
+	bad = undo_mounts(f->out, rootfd, procfd, hs);
 	if (hs->root_set != 0 && setattr(rootfd, 0, 0, hs->root_set) < 0) {
 		dprintf(f->out, "error %d restoring the root mount\n", errno);
 		bad = 1;
@@ -376,17 +395,46 @@ helper_undo(const struct helper_fds *f, const struct harden_state *hs)
 	return bad;
 }
 
+/* A policy reload: some writable places go, others come. */
+static int
+helper_update(const struct helper_fds *f, const struct harden_request *rq)
+{
+	struct harden_action	a;
+	struct stat		st;
+	size_t			i;
+	int			rootfd, procfd, bad = 0;
+
+	if (enter(f, &procfd) < 0)
+		return 1;
+	if ((rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fstat(rootfd, &st) < 0) {
+		dprintf(f->out, "error %d opening the container's root\n",
+		    errno);
+		return 1;
+	}
+	if (rq->remove != NULL)
+		bad = undo_mounts(f->out, rootfd, procfd, rq->remove);
+	memset(&a, 0, sizeof(a));
+	a.op = HARDEN_KEEP_RW;
+	for (i = 0; rq->add != NULL && rq->add[i] != NULL; i++) {
+		a.path = (char *)rq->add[i];
+		if (apply_one(f->out, rootfd, st.st_dev, &a) < 0)
+			bad = 1;
+	}
+	return bad;
+}
+
 /* --- the loop's side ------------------------------------------------------ */
 
 struct harden_job {
-	struct event	*out_ev, *exit_ev, *timer;
-	int		 out, pidfd;
-	pid_t		 pid;
+	struct event	*out_ev, *timer;
+	int		 out;
+	pid_t		 pid;		/* not reaped yet: never reused */
 	char		*buf;
 	size_t		 len;
 	harden_cb	 cb;
 	void		*arg;
-	bool		 timed_out;
+	bool		 eof, timed_out;
 };
 
 static int
@@ -451,7 +499,9 @@ spawn(struct helper_fds *f, int (*fn)(const struct helper_fds *,
 static int
 run_apply(const struct helper_fds *f, const void *arg)
 {
-	return helper_apply(f, arg);
+	const struct harden_request	*rq = arg;
+
+	return rq->update ? helper_update(f, rq) : helper_apply(f, rq);
 }
 
 static int
@@ -490,18 +540,23 @@ fds_close(struct helper_fds *f)
 		close(f->pidns);
 }
 
+/* Read what is there; *eof when the helper has closed its end. */
 static void
 job_read(struct harden_job *job)
 {
 	ssize_t	r;
 
 	for (;;) {
-		if (job->len + 4096 + 1 > REPORT_MAX)
+		if (job->len + 4096 + 1 > REPORT_MAX) {
+			job->eof = true;	/* a report that big is broken */
 			return;
+		}
 		job->buf = xreallocarray(job->buf, 1, job->len + 4096 + 1);
 		r = read(job->out, job->buf + job->len, 4096);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r == 0)
+			job->eof = true;
 		if (r <= 0)
 			break;
 		job->len += (size_t)r;
@@ -513,48 +568,69 @@ static void
 job_free(struct harden_job *job)
 {
 	event_free(job->out_ev);
-	event_free(job->exit_ev);
 	event_free(job->timer);
 	close(job->out);
-	close(job->pidfd);
 	free(job->buf);
 	free(job);
 }
 
 static void
-job_out_readable(evutil_socket_t fd, short what, void *arg)
+job_finish(struct harden_job *job, int status)
 {
-	(void)fd;
-	(void)what;
-	job_read(arg);
-}
+	struct harden_state	st;
+	struct rt_error		err;
+	int			rc;
 
-static void
-job_exited(evutil_socket_t fd, short what, void *arg)
-{
-	struct harden_job	*job = arg;
-	struct harden_state	 st;
-	struct rt_error		 err;
-	siginfo_t		 si;
-	int			 rc;
-
-	(void)fd;
-	(void)what;
-	memset(&si, 0, sizeof(si));
-	while (waitid(P_PIDFD, (id_t)job->pidfd, &si, WEXITED) < 0 &&
-	    errno == EINTR)
-		;
-	job_read(job);
 	rt_error_clear(&err);
 	rc = harden_report_parse(job->buf != NULL ? job->buf : "", &st, &err);
 	if (rc == 0 && job->timed_out)
 		rc = rt_error_set(&err, ETIMEDOUT, "the mount helper did not "
 		    "finish within %d s", HELPER_TIMEOUT_S);
-	else if (rc == 0 && (si.si_code != CLD_EXITED || si.si_status != 0))
+	else if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 		rc = rt_error_set(&err, EIO, "the mount helper failed "
-		    "(status %d)", si.si_status);
+		    "(status %d)", status);
 	job->cb(rc, &err, &st, job->arg);
 	job_free(job);
+}
+
+/*
+ * The pipe's end of file comes as the helper exits: reap it without
+ * blocking, and look again a moment later if it is not a zombie yet.
+ */
+static void
+job_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct harden_job	*job = arg;
+	struct timeval		 tv = { 0, 1000 };
+	pid_t			 r;
+	int			 status = 0;
+
+	(void)fd;
+	(void)what;
+	while ((r = waitpid(job->pid, &status, WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (r == 0) {
+		event_free(job->timer);
+		job->timer = evtimer_new(event_get_base(job->out_ev), job_reap,
+		    job);
+		evtimer_add(job->timer, &tv);
+		return;
+	}
+	job_finish(job, r < 0 ? -1 : status);
+}
+
+static void
+job_out_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct harden_job	*job = arg;
+
+	(void)fd;
+	(void)what;
+	job_read(job);
+	if (job->eof) {
+		event_del(job->out_ev);
+		job_reap(-1, 0, job);
+	}
 }
 
 static void
@@ -565,7 +641,7 @@ job_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	job->timed_out = true;
-	(void)syscall(SYS_pidfd_send_signal, job->pidfd, SIGKILL, NULL, 0);
+	kill(job->pid, SIGKILL);	/* the pipe's EOF follows */
 }
 
 int
@@ -576,35 +652,25 @@ harden_start(struct event_base *base, const struct harden_request *rq,
 	struct helper_fds	 f;
 	struct timeval		 tv = { HELPER_TIMEOUT_S, 0 };
 	pid_t			 pid;
-	int			 rd, pidfd;
+	int			 rd;
 
 	*out = NULL;
-	if (fds_open(rq->pid, rq->memfd_noexec, &f, err) < 0)
+	if (fds_open(rq->pid, rq->memfd_noexec && !rq->update, &f, err) < 0)
 		return -err->code;
 	pid = spawn(&f, run_apply, rq, &rd, err);
 	fds_close(&f);
 	if (pid < 0)
 		return (int)pid;
-	if ((pidfd = pidfd_open(pid, 0)) < 0) {
-		rt_error_sys(err, errno, "pidfd_open");
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		close(rd);
-		return -err->code;
-	}
 	(void)fcntl(rd, F_SETFL, O_NONBLOCK);
 	job = xcalloc(1, sizeof(*job));
 	job->out = rd;
-	job->pidfd = pidfd;
 	job->pid = pid;
 	job->cb = cb;
 	job->arg = arg;
 	job->out_ev = event_new(base, rd, EV_READ | EV_PERSIST,
 	    job_out_readable, job);
-	job->exit_ev = event_new(base, pidfd, EV_READ, job_exited, job);
 	job->timer = evtimer_new(base, job_timeout, job);
 	event_add(job->out_ev, NULL);
-	event_add(job->exit_ev, NULL);
 	evtimer_add(job->timer, &tv);
 	*out = job;
 	return 0;
@@ -614,14 +680,14 @@ void
 harden_cancel(struct harden_job *job, struct harden_state *done)
 {
 	struct rt_error	err;
-	siginfo_t	si;
 
 	memset(done, 0, sizeof(*done));
 	if (job == NULL)
 		return;
-	(void)syscall(SYS_pidfd_send_signal, job->pidfd, SIGKILL, NULL, 0);
+	kill(job->pid, SIGKILL);
 	/* Killed: it is gone at once, the reap does not wait. */
-	(void)waitid(P_PIDFD, (id_t)job->pidfd, &si, WEXITED);
+	while (waitpid(job->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 	job_read(job);
 	(void)harden_report_parse(job->buf != NULL ? job->buf : "", done, &err);
 	job_free(job);

@@ -72,7 +72,7 @@ test_plan_locks_protected_and_executable_dirs(void **state)
 	struct harden_plan	p;
 
 	(void)state;
-	harden_plan_build(protected, &base, debian,
+	harden_plan_build(protected, NULL, &base, debian,
 	    sizeof(debian) / sizeof(debian[0]), &p);
 	assert_op(&p, "/usr", HARDEN_LOCK);
 	assert_op(&p, "/etc", HARDEN_LOCK);
@@ -93,7 +93,7 @@ test_plan_makes_every_other_dir_noexec(void **state)
 	struct harden_plan	p;
 
 	(void)state;
-	harden_plan_build(protected, &base, debian,
+	harden_plan_build(protected, NULL, &base, debian,
 	    sizeof(debian) / sizeof(debian[0]), &p);
 	assert_op(&p, "/tmp", HARDEN_NOEXEC);
 	assert_op(&p, "/dev", HARDEN_NOEXEC);	/* a tmpfs one can write */
@@ -110,7 +110,7 @@ test_plan_leaves_proc_sys_and_symlinks(void **state)
 	struct harden_plan	p;
 
 	(void)state;
-	harden_plan_build(protected, &base, debian,
+	harden_plan_build(protected, NULL, &base, debian,
 	    sizeof(debian) / sizeof(debian[0]), &p);
 	assert_null(find(&p, "/proc"));
 	assert_null(find(&p, "/sys"));
@@ -126,7 +126,7 @@ test_plan_binds_learned_writes_back_inside_locked_dirs(void **state)
 	const struct harden_action	*a;
 
 	(void)state;
-	harden_plan_build(protected, &base, debian,
+	harden_plan_build(protected, NULL, &base, debian,
 	    sizeof(debian) / sizeof(debian[0]), &p);
 	assert_op(&p, "/etc/nginx/learned.conf", HARDEN_KEEP_RW);
 	assert_op(&p, "/app/cache", HARDEN_KEEP_RW);
@@ -145,7 +145,7 @@ test_plan_ends_with_the_root_and_orders_parents_first(void **state)
 	size_t			i, lock_etc = 0, keep = 0;
 
 	(void)state;
-	harden_plan_build(protected, &base, debian,
+	harden_plan_build(protected, NULL, &base, debian,
 	    sizeof(debian) / sizeof(debian[0]), &p);
 	assert_true(p.n > 0);
 	assert_int_equal(p.v[p.n - 1].op, HARDEN_ROOT);
@@ -166,7 +166,7 @@ test_plan_locks_nested_protected_dir(void **state)
 	struct harden_plan	p;
 
 	(void)state;
-	harden_plan_build(prot, NULL, debian,
+	harden_plan_build(prot, NULL, NULL, debian,
 	    sizeof(debian) / sizeof(debian[0]), &p);
 	assert_op(&p, "/opt", HARDEN_NOEXEC);
 	assert_op(&p, "/opt/app", HARDEN_LOCK);
@@ -182,10 +182,32 @@ test_plan_with_no_baseline_and_hostile_names(void **state)
 	struct harden_plan	p;
 
 	(void)state;
-	harden_plan_build(protected, NULL, top, 3, &p);
+	harden_plan_build(protected, NULL, NULL, top, 3, &p);
 	assert_op(&p, "/a\nb", HARDEN_NOEXEC);
 	assert_op(&p, "/sp ace", HARDEN_NOEXEC);
 	assert_op(&p, "/usr", HARDEN_LOCK);
+	harden_plan_free(&p);
+}
+
+static void
+test_plan_binds_policy_writable_paths_back(void **state)
+{
+	static const char *const writable[] = { "/etc/app", "/tmp/y", "/usr",
+		NULL };
+	struct harden_plan	p;
+	size_t			i;
+
+	(void)state;
+	harden_plan_build(protected, writable, &base, debian,
+	    sizeof(debian) / sizeof(debian[0]), &p);
+	assert_op(&p, "/etc/app", HARDEN_KEEP_RW);
+	assert_false(find(&p, "/etc/app")->exec);
+	assert_null(find(&p, "/tmp/y"));	/* writable already */
+	assert_op(&p, "/usr", HARDEN_LOCK);	/* first locked, then opened */
+	for (i = 0; i < p.n; i++)
+		if (p.v[i].op == HARDEN_KEEP_RW && strcmp(p.v[i].path, "/usr") == 0)
+			break;
+	assert_true(i < p.n);
 	harden_plan_free(&p);
 }
 
@@ -198,7 +220,10 @@ test_report_is_parsed_with_escaped_paths(void **state)
 
 	(void)state;
 	assert_int_equal(harden_report_parse("memfd\nmount 42 /usr\n"
-	    "mount 43 /tmp/a\\nb\nskip /lib32\nroot 9\n", &st, &err), 0);
+	    "mount 43 /tmp/a\\nb\nskip /lib32\nroot 9\nunmount 41\n", &st,
+	    &err), 0);
+	assert_int_equal(st.n_removed, 1);
+	assert_int_equal(st.removed[0], 41);
 	assert_int_equal(st.n, 2);
 	assert_int_equal(st.v[0].id, 42);
 	assert_string_equal(st.v[1].path, "/tmp/a\nb");
@@ -240,6 +265,7 @@ main(void)
 		    test_plan_ends_with_the_root_and_orders_parents_first),
 		cmocka_unit_test(test_plan_locks_nested_protected_dir),
 		cmocka_unit_test(test_plan_with_no_baseline_and_hostile_names),
+		cmocka_unit_test(test_plan_binds_policy_writable_paths_back),
 		cmocka_unit_test(test_report_is_parsed_with_escaped_paths),
 		cmocka_unit_test(test_report_error_keeps_what_was_done),
 	};
