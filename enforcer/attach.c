@@ -128,6 +128,8 @@ hook_answer(struct enf_container *ec, bool ok)
 	ec->hook = NULL;
 }
 
+static void	mounts_record(struct enf_container *ec, bool gone);
+
 /* The mount helper is done (on the loop). */
 static void
 hardened(int rc, const struct rt_error *err, struct harden_state *st,
@@ -137,6 +139,7 @@ hardened(int rc, const struct rt_error *err, struct harden_state *st,
 
 	ec->job = NULL;
 	ec->mounts = *st;
+	mounts_record(ec, false);
 	if (rc < 0) {
 		ec->state = ENF_PARTIAL;
 		snprintf(ec->protection, sizeof(ec->protection), "not "
@@ -162,8 +165,9 @@ hardened(int rc, const struct rt_error *err, struct harden_state *st,
 	} else {
 		ec->state = ENF_PROTECTED;
 		snprintf(ec->protection, sizeof(ec->protection), "protected: "
-		    "%zu mounts (writable places noexec, executables "
+		    "%zu mounts%s (writable places noexec, executables "
 		    "read-only), root mount%s%s, memfd exec refused", st->n,
+		    st->adopted ? " taken over from the previous enforcer" : "",
 		    st->root_set & MOUNT_ATTR_NOEXEC ? " noexec" : " as it was",
 		    st->root_set & MOUNT_ATTR_RDONLY ? " and read-only" : "");
 	}
@@ -206,14 +210,43 @@ strv_has(char *const *v, const char *s)
 	return false;
 }
 
+/* Keep what the helper did where a restarted enforcer will find it. */
+static void
+mounts_record(struct enf_container *ec, bool gone)
+{
+	char	key[128], *v;
+
+	snprintf(key, sizeof(key), "mounts.%s", ec->c->id);
+	v = gone ? xstrdup("") : harden_state_format(&ec->mounts);
+	store_writer_meta(ec->enf->writer, key, v);
+	free(v);
+}
+
+static bool
+saved_mounts(struct enforcer *enf, const char *id, struct harden_state *st)
+{
+	char	key[128];
+	size_t	i;
+
+	snprintf(key, sizeof(key), "mounts.%s", id);
+	for (i = 0; i < enf->n_saved; i++)
+		if (strcmp(enf->saved_ids[i], key) == 0)
+			return harden_state_parse(enf->saved_mounts[i], st) == 0;
+	return false;
+}
+
 static int
 protect(struct enf_container *ec, const char *prefix, struct rt_error *err)
 {
 	struct harden_request	  rq;
+	struct harden_state	  saved;
 	const char		**writable;
+	bool			  have_saved;
 	int			  rc;
 
 	policy_writable(ec->enf->policy, ec->img->ref, &writable);
+	have_saved = prefix[0] == '\0' && saved_mounts(ec->enf, ec->c->id,
+	    &saved);
 	memset(&rq, 0, sizeof(rq));
 	rq.pid = ec->c->init_pid;
 	rq.prefix = prefix;
@@ -221,9 +254,12 @@ protect(struct enf_container *ec, const char *prefix, struct rt_error *err)
 	rq.writable = writable;
 	rq.baseline = ec->img->b;
 	rq.memfd_noexec = true;
+	rq.saved = have_saved ? &saved : NULL;
 	ec->state = ENF_ATTACHING;
 	snprintf(ec->protection, sizeof(ec->protection), "being protected");
 	rc = harden_start(ec->enf->base, &rq, hardened, ec, &ec->job, err);
+	if (have_saved)
+		harden_state_free(&saved);
 	strv_free(ec->writable);
 	ec->writable = strv_dup(writable);
 	free(writable);
@@ -255,6 +291,7 @@ updated(int rc, const struct rt_error *err, struct harden_state *st,
 		m->v[m->n++].path = st->v[i].path;
 		st->v[i].path = NULL;
 	}
+	mounts_record(ec, false);
 	if (rc < 0)
 		log_warnx("container %.12s: applying the reloaded policy's "
 		    "writable paths: %s", ec->c->id, err->msg);
@@ -400,6 +437,9 @@ enf_container_free(struct enf_container *ec, bool undo)
 		ocihook_reply(ec->hook, true, "rtguard enforce is stopping");
 	if (undo && harden_undo(ec->c->init_pid, &ec->mounts, &err) < 0)
 		log_warnx("container %.12s: %s", ec->c->id, err.msg);
+	/* Undone, or the container is gone: nothing for a restart to find. */
+	if (ec->enf->writer != NULL)
+		mounts_record(ec, true);
 	if (undo && harden_undo(ec->c->init_pid, &partial, &err) < 0)
 		log_warnx("container %.12s: %s", ec->c->id, err.msg);
 	harden_state_free(&partial);

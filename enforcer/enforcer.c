@@ -266,6 +266,10 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 		goto out;
 	}
 	report_gap(enf, st);
+	/* An earlier enforcer's mounts, to take over (it died, or was killed). */
+	if (store_meta_list(st, "mounts.", &enf->saved_ids, &enf->saved_mounts,
+	    &enf->n_saved, &e2) < 0)
+		log_warnx("%s", e2.msg);
 	memset(&role, 0, sizeof(role));
 	role.name = "enforce";
 	role.arg = enf;
@@ -320,6 +324,12 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 	if (daemon_close(enf->daemon, NULL, &e2) < 0 && rc == 0)
 		rc = rt_error_set(err, e2.code, "%s", e2.msg);
 out:
+	for (size_t i = 0; i < enf->n_saved; i++) {
+		free(enf->saved_ids[i]);
+		free(enf->saved_mounts[i]);
+	}
+	free(enf->saved_ids);
+	free(enf->saved_mounts);
 	images_free(enf);
 	alerts_free(enf->alerts);
 	close(afd);

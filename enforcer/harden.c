@@ -292,6 +292,8 @@ harden_report_parse(const char *text, struct harden_state *st,
 			st->root_set = flags;
 		else if (strcmp(buf, "memfd") == 0)
 			st->memfd_noexec = true;
+		else if (strcmp(buf, "adopted") == 0)
+			st->adopted = true;
 		else if (strncmp(buf, "skip ", 5) == 0)
 			st->skipped++;
 		else if (sscanf(buf, "error %d %n", &e, &off) == 1 && rc == 0) {
@@ -301,4 +303,49 @@ harden_report_parse(const char *text, struct harden_state *st,
 		}
 	}
 	return rc;
+}
+
+int
+harden_state_parse(const char *text, struct harden_state *st)
+{
+	const char	*line, *nl;
+	char		 buf[8192], *path;
+	uint64_t	 id;
+	size_t		 len, plen;
+	int		 off;
+
+	memset(st, 0, sizeof(*st));
+	for (line = text; line != NULL && *line != '\0';
+	    line = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		if (len >= sizeof(buf))
+			goto bad;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (strncmp(buf, "root", 4) == 0 && (buf[4] == '\0' ||
+		    buf[4] == ' ')) {
+			if (strstr(buf, " noexec") != NULL)
+				st->root_set |= MOUNT_ATTR_NOEXEC;
+			if (strstr(buf, " read-only") != NULL)
+				st->root_set |= MOUNT_ATTR_RDONLY;
+		} else if (strcmp(buf, "memfd_noexec 2") == 0)
+			st->memfd_noexec = true;
+		else if (sscanf(buf, "%" SCNu64 " %n", &id, &off) == 1 &&
+		    off > 0 && (size_t)off < len) {
+			if ((path = rt_unescape(buf + off, &plen)) == NULL ||
+			    strlen(path) != plen || path[0] != '/') {
+				free(path);
+				goto bad;
+			}
+			st->v = xreallocarray(st->v, st->n + 1, sizeof(*st->v));
+			st->v[st->n].id = id;
+			st->v[st->n++].path = path;
+		} else
+			goto bad;
+	}
+	return 0;
+bad:
+	harden_state_free(st);
+	return -EINVAL;
 }

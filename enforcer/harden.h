@@ -89,12 +89,17 @@ struct harden_state {
 	size_t			 n_removed;
 	unsigned int		 root_set;	/* MOUNT_ATTR_* we added to "/" */
 	bool			 memfd_noexec;	/* vm.memfd_noexec now 2 */
+	bool			 adopted;	/* an earlier enforcer's mounts */
 	size_t			 skipped;	/* plan entries with nothing there */
 };
 
 void	harden_state_free(struct harden_state *st);
-/* One line per mount, for the store and rtguard containers. */
+/*
+ * One line per mount (and the root's, memfd's), kept in the store so that
+ * an enforcer restarted after a crash finds its mounts; and back. Pure.
+ */
 char	*harden_state_format(const struct harden_state *st);
+int	harden_state_parse(const char *text, struct harden_state *st);
 /*
  * Parse the helper's report (one record per line; paths escaped with
  * rt_escape) into st; the first "error" line becomes err. Pure.
@@ -109,6 +114,12 @@ struct harden_request {
 	const char *const	*writable;	/* the policy's, or NULL */
 	const struct baseline	*baseline;
 	bool			 memfd_noexec;
+	/*
+	 * What an earlier enforcer made (it crashed, or was killed): mounts
+	 * still there at the same place with the same unique id are taken
+	 * over, and when all of them are, the plan is not applied again.
+	 */
+	const struct harden_state *saved;
 	/*
 	 * An update of a protected container (a policy reload) instead of
 	 * the whole plan: undo the mounts of remove (those still ours),

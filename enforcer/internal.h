@@ -90,6 +90,9 @@ struct enforcer {
 	struct enf_container	**cs;
 	size_t			 n_cs;
 	struct alerts		*alerts;
+	/* Mounts recorded by an earlier enforcer, by container id. */
+	char			**saved_ids, **saved_mounts;
+	size_t			 n_saved;
 	struct sha256_cache	 hashes;
 	uint64_t		 overflows, decisions, denials, alerts_n;
 	int			 inotify_fd;

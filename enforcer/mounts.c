@@ -256,6 +256,47 @@ list_top(int rootfd, size_t *n)
 	return v;
 }
 
+/*
+ * The mounts an earlier enforcer made and recorded: those still there,
+ * with the same unique id, are ours again (reported, so they are undone
+ * at stop). 0 when all are: the plan needs no second layer.
+ */
+static int
+adopt(int out, int rootfd, const struct harden_state *saved)
+{
+	struct statvfs	 sv;
+	uint64_t	 id;
+	size_t		 i, alive = 0;
+	unsigned int	 root = 0;
+	char		*e;
+	int		 tfd;
+
+	for (i = 0; i < saved->n; i++) {
+		if ((tfd = resolve(rootfd, saved->v[i].path)) < 0)
+			continue;
+		if (mount_id(tfd, &id) == 0 && id == saved->v[i].id) {
+			e = rt_escape_str(saved->v[i].path);
+			dprintf(out, "mount %llu %s\n", (unsigned long long)id,
+			    e);
+			free(e);
+			alive++;
+		}
+		close(tfd);
+	}
+	if (fstatvfs(rootfd, &sv) == 0) {
+		if ((saved->root_set & MOUNT_ATTR_NOEXEC) &&
+		    (sv.f_flag & ST_NOEXEC))
+			root |= MOUNT_ATTR_NOEXEC;
+		if ((saved->root_set & MOUNT_ATTR_RDONLY) &&
+		    (sv.f_flag & ST_RDONLY))
+			root |= MOUNT_ATTR_RDONLY;
+	}
+	if (alive < saved->n || root != saved->root_set)
+		return -1;
+	dprintf(out, "root %u\nadopted\n", root);
+	return 0;
+}
+
 /* Write 2 to vm.memfd_noexec from inside the container's pid namespace. */
 static void
 set_memfd_noexec(int out, int pidns)
@@ -311,6 +352,9 @@ helper_apply(const struct helper_fds *f, const struct harden_request *rq)
 		    errno);
 		return 1;
 	}
+	if (rq->saved != NULL && rq->saved->n > 0 &&
+	    adopt(f->out, rootfd, rq->saved) == 0)
+		return 0;
 	top = list_top(rootfd, &n_top);
 	harden_plan_build(rq->protected, rq->writable, rq->baseline, top,
 	    n_top, &plan);

@@ -50,6 +50,7 @@ enum stmt_id {
 	ST_EVENT_GROUPS_IMAGE,
 	ST_META_SET,
 	ST_META_GET,
+	ST_META_PREFIX,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -156,6 +157,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "INSERT INTO meta(key, value) VALUES (:key, :value) "
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = :key",
+	/* substr, not LIKE: a prefix holds no wildcard. */
+	[ST_META_PREFIX] = "SELECT key, value FROM meta WHERE "
+	    "substr(key, 1, length(:prefix)) = :prefix AND value != '' "
+	    "ORDER BY key",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -1217,6 +1222,30 @@ store_meta_get(struct store *st, const char *key, char **value,
 		*value = column_strdup(s, 0);
 	stmt_done(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, err, "reading state");
+	return 0;
+}
+
+int
+store_meta_list(struct store *st, const char *prefix, char ***keys,
+    char ***values, size_t *n, struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*keys = *values = NULL;
+	*n = 0;
+	if ((s = stmt_get(st, ST_META_PREFIX, err)) == NULL)
+		return -err->code;
+	bind_text(s, ":prefix", prefix);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*keys = xreallocarray(*keys, *n + 1, sizeof(**keys));
+		*values = xreallocarray(*values, *n + 1, sizeof(**values));
+		(*keys)[*n] = column_strdup(s, 0);
+		(*values)[(*n)++] = column_strdup(s, 1);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
 		return db_error(st, err, "reading state");
 	return 0;
 }

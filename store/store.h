@@ -209,6 +209,13 @@ int	store_meta_set(struct store *st, const char *key, const char *value,
 /* *value is NULL when the key is absent. */
 int	store_meta_get(struct store *st, const char *key, char **value,
 	    struct rt_error *err);
+/*
+ * Every key starting with prefix whose value is not empty (an empty value
+ * is how a key is forgotten), in key order; the arrays and strings are
+ * the caller's.
+ */
+int	store_meta_list(struct store *st, const char *prefix, char ***keys,
+	    char ***values, size_t *n, struct rt_error *err);
 
 /* --- the writer thread ------------------------------------------------- */
 

@@ -3,6 +3,7 @@
  * mount helper's report. Both are pure; the helper itself runs against
  * real containers in tests/integration/enforce-routes.sh.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -233,8 +234,17 @@ test_report_is_parsed_with_escaped_paths(void **state)
 	s = harden_state_format(&st);
 	assert_non_null(strstr(s, "43 /tmp/a\\nb"));
 	assert_non_null(strstr(s, "root noexec read-only"));
+	harden_state_free(&st);
+	/* And back, as an enforcer restarted after a crash reads it. */
+	assert_int_equal(harden_state_parse(s, &st), 0);
+	assert_int_equal(st.n, 2);
+	assert_string_equal(st.v[1].path, "/tmp/a\nb");
+	assert_int_equal(st.root_set, MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY);
+	assert_true(st.memfd_noexec);
 	free(s);
 	harden_state_free(&st);
+	assert_int_equal(harden_state_parse("12 relative\n", &st), -EINVAL);
+	assert_int_equal(harden_state_parse("garbage\n", &st), -EINVAL);
 }
 
 static void
