@@ -13,7 +13,7 @@ check_PROGRAMS += tests/unit/test_store
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = store/libstore.a common/libcommon.a \
-	$(UNIT_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) -lpthread
+	$(UNIT_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS)
 TESTS += tests/unit/test_store
 
 check_PROGRAMS += tests/unit/test_container
@@ -22,7 +22,7 @@ tests_unit_test_container_CFLAGS = $(UNIT_CFLAGS) \
 	-DSRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_container_LDADD = container/libcontainer.a \
 	common/libcommon.a $(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) \
-	$(CURL_LIBS) $(LIBEVENT_LIBS) -lpthread
+	$(CURL_LIBS) $(LIBEVENT_LIBS)
 TESTS += tests/unit/test_container
 EXTRA_DIST += tests/unit/data/podman-inspect.json \
 	tests/unit/data/podman-events.jsonl
@@ -34,7 +34,7 @@ tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
 tests_unit_test_policy_LDADD = policies/libpolicies.a \
 	container/libcontainer.a store/libstore.a common/libcommon.a \
 	$(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) $(SECCOMP_LIBS) $(AUDIT_LIBS) \
-	$(SQLITE_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(CRYPTO_LIBS) -lpthread
+	$(SQLITE_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(CRYPTO_LIBS)
 TESTS += tests/unit/test_policy
 
 check_PROGRAMS += tests/unit/test_learner
