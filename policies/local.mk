@@ -7,6 +7,6 @@ policies_libpolicies_a_SOURCES = policies/policy.c policies/policy.h \
 	policies/seccomp.c policies/seccomp.h
 policies_libpolicies_a_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) $(AUDIT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SECCOMP_CFLAGS)
-policydir = $(sysconfdir)/rtguard/policies.d
+policydir = $(rtguard_policydir)
 dist_policy_DATA = policies/00-default.conf
 EXTRA_DIST += policies/README.md

@@ -12,7 +12,8 @@ if [ ! -f Makefile ] || [ "$#" -gt 0 ]; then
 	reconfigure=0
 	[ -f Makefile ] && reconfigure=1
 	echo "rtguard: configuring $*"
-	./configure -q "$@"
+	# The documented paths: /etc/rtguard/policies.d, /var/lib/rtguard.
+	./configure -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var "$@"
 	# New flags (sanitizers on or off) are not make dependencies: rebuild.
 	[ "$reconfigure" = 0 ] || make -s clean >/dev/null
 fi
