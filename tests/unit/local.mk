@@ -1,5 +1,8 @@
 # tests/unit/: cmocka tests of pure functions, one program per module.
 # Each module adds its test program here; the shared flags are below.
+# cmocka is optional at configure time: without it `make check` stops at
+# once and names the package to install.
+if HAVE_CMOCKA
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 UNIT_LIBS = $(CMOCKA_LIBS)
 
@@ -24,8 +27,6 @@ tests_unit_test_container_LDADD = container/libcontainer.a \
 	common/libcommon.a $(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) \
 	$(CURL_LIBS) $(LIBEVENT_LIBS)
 TESTS += tests/unit/test_container
-EXTRA_DIST += tests/unit/data/podman-inspect.json \
-	tests/unit/data/podman-events.jsonl
 
 check_PROGRAMS += tests/unit/test_policy
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
@@ -43,3 +44,13 @@ tests_unit_test_learner_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_learner_LDADD = learner/liblearner.a enforcer/libenforcer.a \
 	common/libcommon.a $(UNIT_LIBS)
 TESTS += tests/unit/test_learner
+else
+# Built before any test runs, so the failure comes first and alone.
+check_SCRIPTS += tests/unit/cmocka-missing
+tests/unit/cmocka-missing:
+	@echo "make check: the unit tests need cmocka, which configure did not find:" >&2
+	@echo "make check: install the Debian package libcmocka-dev (apt-get install libcmocka-dev), then run configure again" >&2
+	@exit 1
+endif
+EXTRA_DIST += tests/unit/data/podman-inspect.json \
+	tests/unit/data/podman-events.jsonl
