@@ -41,9 +41,16 @@ TESTS += tests/unit/test_policy
 check_PROGRAMS += tests/unit/test_learner
 tests_unit_test_learner_SOURCES = tests/unit/test_learner.c
 tests_unit_test_learner_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_learner_LDADD = learner/liblearner.a enforcer/libenforcer.a \
-	common/libcommon.a $(UNIT_LIBS)
+tests_unit_test_learner_LDADD = learner/liblearner.a common/libcommon.a \
+	$(UNIT_LIBS)
 TESTS += tests/unit/test_learner
+
+check_PROGRAMS += tests/unit/test_intent
+tests_unit_test_intent_SOURCES = tests/unit/test_intent.c
+tests_unit_test_intent_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_intent_LDADD = enforcer/libenforcer.a common/libcommon.a \
+	$(UNIT_LIBS)
+TESTS += tests/unit/test_intent
 else
 # Built before any test runs, so the failure comes first and alone.
 check_SCRIPTS += tests/unit/cmocka-missing
