@@ -11,8 +11,8 @@ cd "$top"
 scripts/setup-machine.sh
 # shellcheck source=podman-env.sh
 . scripts/podman-env.sh
-scripts/build.sh
-rtguard=$top/cli/rtguard
+scripts/build.sh plain
+rtguard=$top/build/plain/cli/rtguard
 export RTGUARD_DB=${RTGUARD_DB:-/var/lib/rtguard/demo.db}
 name=rtguard-demo-nginx
 

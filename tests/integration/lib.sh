@@ -7,7 +7,13 @@
 set -uo pipefail
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-: "${RTGUARD:=$top_srcdir/cli/rtguard}"
+# make check sets RTGUARD; run by hand, a test takes scripts/build.sh's
+# sanitizer build, else its plain one.
+if [ -z "${RTGUARD:-}" ]; then
+	for RTGUARD in "$top_srcdir/build/asan/cli/rtguard" "$top_srcdir/build/plain/cli/rtguard"; do
+		[ -x "$RTGUARD" ] && break
+	done
+fi
 RT_NAME=$(basename "$0" .sh)
 RT_TMP=$(mktemp -d "/tmp/rtguard-test-$RT_NAME.XXXXXX")
 RT_DB=$RT_TMP/db/rtguard.db
