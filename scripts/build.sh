@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Build rtguard out of the source tree, in a build directory per flavour:
 #
-#   scripts/build.sh [plain|asan] [CONFIGURE_ARGS...]
+#   scripts/build.sh [plain|asan|fuzz] [CONFIGURE_ARGS...]
 #
 #   plain  $top/build/plain: the binary as installed (the default)
 #   asan   $top/build/asan: AddressSanitizer + UndefinedBehaviorSanitizer,
 #          the build the test suite runs on
+#   fuzz   $top/build/fuzz: clang with --enable-fuzzing; builds only the
+#          libFuzzer targets of tests/fuzz/ (`make fuzz`, scripts/run-fuzz.sh)
 #
 # Every flavour is configured with --prefix=/usr --sysconfdir=/etc
 # --localstatedir=/var, so the binary's defaults are the documented
@@ -17,12 +19,15 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 flavour=plain
 case "${1:-}" in
-plain | asan) flavour=$1; shift ;;
+plain | asan | fuzz) flavour=$1; shift ;;
 esac
 dir=$top/build/$flavour
 args=(--prefix=/usr --sysconfdir=/etc --localstatedir=/var)
 case $flavour in
 asan) args+=(--enable-sanitizers) ;;
+fuzz)
+	# clang warns where gcc does not: a fuzz build never fails on a warning.
+	args+=(CC=clang "CFLAGS=-g -O1" --enable-fuzzing --disable-werror) ;;
 esac
 args+=("$@")
 
@@ -57,5 +62,10 @@ if [ ! -f "$dir/Makefile" ]; then
 	printf '%s' "$want" >"$dir/.configure-args"
 fi
 echo "rtguard: building in $dir"
-make -C "$dir" -s -j"$(nproc)"
-echo "rtguard: built $dir/cli/rtguard"
+if [ "$flavour" = fuzz ]; then
+	make -C "$dir" -s -j"$(nproc)" fuzz
+	echo "rtguard: built the fuzz targets in $dir/tests/fuzz"
+else
+	make -C "$dir" -s -j"$(nproc)"
+	echo "rtguard: built $dir/cli/rtguard"
+fi
