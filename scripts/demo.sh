@@ -6,7 +6,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-[ "$(id -u)" -eq 0 ] || { echo "demo.sh: run as root (sudo scripts/demo.sh)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "demo.sh: run as root (from a root shell: scripts/demo.sh)" >&2; exit 1; }
 
 scripts/setup-machine.sh
 # shellcheck source=podman-env.sh
