@@ -22,7 +22,7 @@ workload() {
 	rt_exec web sh -c 'head -1 /etc/hostname >/dev/null && ls / >/dev/null && echo ok > /tmp/work.txt'
 }
 rt_learn_bg 8 rtguard-nginx
-sleep 2
+rt_learn_wait_attached "$web"
 workload || rt_fail "the workload failed during learning"
 rt_exec web cat /etc/os-release >/dev/null	# learned, then modified below
 # Learned too: rm, chmod, and one write under /etc (kept writable).

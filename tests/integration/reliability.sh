@@ -24,7 +24,7 @@ for i in $(seq 19); do long="$long/$(printf 'f%.0s' $(seq 200))"; done
 long="$long/$(printf 'g%.0s' $(seq 130))/$(printf 'h%.0s' $(seq 130))"
 [ ${#long} -eq 4085 ] || rt_fail "test bug: long path is ${#long} bytes"
 rt_learn_bg 8 rtguard-busybox
-sleep 2
+rt_learn_wait_attached "$app"
 # The name is made inside the container: podman exec's JSON API would turn
 # the invalid UTF-8 byte of an argument into U+FFFD on the way.
 rt_exec app sh -c 'w=$(printf "/tmp/we ird\"\n\\\\x\377name"); cp /bin/busybox "$w" && "$w" true;
@@ -85,7 +85,7 @@ rt_assert_eq "$(rt_sql 'PRAGMA integrity_check')" ok "integrity after enforce ki
 
 # kill -9 during learn and during report.
 rt_learn_bg 30 rtguard-busybox
-sleep 3
+rt_learn_wait_attached "$app"
 kill -KILL "$RT_LEARN_PID"; wait "$RT_LEARN_PID" 2>/dev/null
 rt_assert_eq "$(rt_sql 'PRAGMA integrity_check')" ok "integrity after learn kill -9"
 "$RTGUARD" report --json >/dev/null & rp=$!
