@@ -4,5 +4,6 @@ dist_noinst_SCRIPTS += \
 	bench/run.sh \
 	bench/images.sh \
 	bench/fapolicyd.sh \
-	bench/auditd-window.sh
+	bench/auditd-window.sh \
+	bench/report.sh
 EXTRA_DIST += bench/README.md docs/PERFORMANCE.md

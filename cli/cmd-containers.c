@@ -14,6 +14,7 @@
 
 #include "cli/cmd.h"
 #include "common/escape.h"
+#include "common/imageref.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "container/container.h"

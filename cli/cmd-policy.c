@@ -12,8 +12,8 @@
 #include "cli/cmd.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
-#include "policies/portable.h"
-#include "policies/seccomp.h"
+#include "formats/portable.h"
+#include "formats/seccomp.h"
 #include "store/store.h"
 
 enum { OPT_IMAGE = 'i', OPT_FORMAT = 'f', OPT_OUTPUT = 'o' };
@@ -62,24 +62,28 @@ static int
 export_to(struct store *st, const struct policy_args *a, FILE *out,
     struct rt_error *err)
 {
-	struct baseline	*b;
-	char		*ref;
-	int64_t		 key;
-	int		 rc;
+	struct image_info	*im;
+	struct baseline		*b;
+	size_t			 n;
+	int			 rc;
 
+	if ((rc = store_image_select(st, &a->image, 1,
+	    STORE_SELECT_EXACTLY_ONE, &im, &n, err)) < 0)
+		return rc;
+	if ((rc = store_baseline_load(st, im[0].key, &b, err)) < 0)
+		goto out;
 	if (a->format == FORMAT_RTGUARD)
-		return portable_export(st, a->image, out, err);
-	if ((rc = portable_image_select(st, a->image, &key, &ref, err)) < 0)
-		return rc;
-	free(ref);
-	if ((rc = store_baseline_load(st, key, &b, err)) < 0)
-		return rc;
-	if (b->n_syscalls == 0)
-		log_warnx("%s has no learned syscalls (was 'rtguard learn' run "
-		    "with audit?); the profile allows only what the runtime "
-		    "needs", b->image_ref);
-	rc = seccomp_export(b, out, err);
+		rc = portable_export(b, im[0].image_id, out, err);
+	else {
+		if (b->n_syscalls == 0)
+			log_warnx("%s has no learned syscalls (was 'rtguard "
+			    "learn' run with audit?); the profile allows only "
+			    "what the runtime needs", b->image_ref);
+		rc = seccomp_export(b, out, err);
+	}
 	baseline_free(b);
+out:
+	image_info_free(im, n);
 	return rc < 0 ? rc : 0;
 }
 
@@ -163,8 +167,8 @@ policy_import(struct cmd_globals *g, int n, char **files,
 		if ((rc = portable_import(st, pb[i], err)) < 0)
 			break;
 		printf("imported %s: %s (%zu executables, %zu syscalls, "
-		    "%zu writes)\n", files[i], pb[i]->b.image_ref,
-		    pb[i]->b.n_execs, pb[i]->b.n_syscalls, pb[i]->b.n_writes);
+		    "%zu writes)\n", files[i], pb[i]->b->image_ref,
+		    pb[i]->b->n_execs, pb[i]->b->n_syscalls, pb[i]->b->n_writes);
 	}
 	for (i = 0; i < n; i++)
 		portable_baseline_free(pb[i]);

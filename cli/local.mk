@@ -17,6 +17,8 @@ cli_rtguard_LDADD = \
 	report/libreport.a \
 	enforcer/libenforcer.a \
 	learner/liblearner.a \
+	daemon/libdaemon.a \
+	formats/libformats.a \
 	policies/libpolicies.a \
 	container/libcontainer.a \
 	store/libstore.a \

@@ -11,6 +11,26 @@
 
 static enum log_level	 log_level = LOG_LEVEL_QUIET;
 static const char	*log_name = "rtguard";
+static void		(*fatal_hook)(void *);
+static void		*fatal_hook_arg;
+
+void
+log_set_fatal_hook(void (*hook)(void *), void *arg)
+{
+	fatal_hook = hook;
+	fatal_hook_arg = arg;
+}
+
+/* Run the hook once: a fatal error inside it must not recurse. */
+static void
+run_fatal_hook(void)
+{
+	void	(*hook)(void *) = fatal_hook;
+
+	fatal_hook = NULL;
+	if (hook != NULL)
+		hook(fatal_hook_arg);
+}
 
 void
 log_init(enum log_level level, const char *progname)
@@ -61,6 +81,16 @@ log_warn(const char *fmt, ...)
 }
 
 void
+log_notice(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite("", 0, fmt, ap);
+	va_end(ap);
+}
+
+void
 log_info(const char *fmt, ...)
 {
 	va_list	ap;
@@ -93,6 +123,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite("fatal: ", saved, fmt, ap);
 	va_end(ap);
+	run_fatal_hook();
 	exit(1);
 }
 
@@ -104,5 +135,6 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite("fatal: ", 0, fmt, ap);
 	va_end(ap);
+	run_fatal_hook();
 	exit(1);
 }

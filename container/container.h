@@ -2,11 +2,11 @@
  * container.h: which container a process belongs to, and what that
  * container is (image, init pid, overlay directories).
  *
- * Owns three things: the cgroup-path parser (pid -> container id, for
- * Podman, Docker, containerd, CRI-O and kubepods layouts, with libpcre2
- * patterns compiled once), image reference normalisation and matching (as
- * Docker does it), and the client for the Docker-compatible Engine API on a
- * unix socket (inspect, list, and the /events stream under libevent).
+ * Owns the cgroup-path parser (pid -> container id, for Podman, Docker,
+ * containerd, CRI-O and kubepods layouts, with libpcre2 patterns compiled
+ * once), the client for the Docker-compatible Engine API on a unix socket
+ * (inspect, list, and the /events stream under libevent), and the tracker.
+ * Image references are common/imageref.h.
  */
 #ifndef RTGUARD_CONTAINER_H
 #define RTGUARD_CONTAINER_H
@@ -33,20 +33,6 @@ int	cgroup_parse_container_id(const char *cgroup_text, size_t len,
 /* Read /proc/<pid>/cgroup and parse it; -ENOENT for host processes. */
 int	cgroup_container_of_pid(pid_t pid, char id[CONTAINER_ID_LEN + 1],
 	    struct rt_error *err);
-
-/* --- image references -------------------------------------------------- */
-
-/*
- * Normalise as Docker does: "nginx" -> "docker.io/library/nginx:latest",
- * "localhost/nginx:test" unchanged, digests kept. -EINVAL on bad syntax.
- */
-int	imageref_normalise(const char *ref, char **out, struct rt_error *err);
-/*
- * Whether a user's --image pattern selects a normalised ref: a full
- * reference, a repository without tag ("docker.io/library/nginx"), or a
- * short name ("nginx" matches "localhost/nginx:test").
- */
-bool	imageref_matches(const char *pattern, const char *normalised_ref);
 
 /* --- containers -------------------------------------------------------- */
 

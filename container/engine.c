@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/escape.h"
+#include "common/imageref.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "container/container.h"

@@ -2,6 +2,7 @@
  * tracker.c: attach to the containers a command cares about, as they come
  * and go. Used by learn and enforce; the per-container work is theirs.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,7 +95,11 @@ tracker_event(const struct engine_event *ev, void *arg)
 		tracker_rescan(t);
 	}
 	if (ev->kind == ENGINE_EVENT_START) {
+		if (tracker_index(t, ev->id) >= 0)
+			return;	/* attached already (the OCI hook) */
 		if (engine_inspect(t->engine, ev->id, &c, &err) < 0) {
+			if (err.code == ENOENT)
+				return;	/* gone already: nothing to protect */
 			log_warnx("container %.12s started but cannot be "
 			    "inspected: %s", ev->id, err.msg);
 			if (t->ops->unresolved != NULL)

@@ -59,11 +59,11 @@ policy_reload(evutil_socket_t fd, short what, void *arg)
 	 * flush the inode marks (the ignore marks), keep the filesystem mark.
 	 */
 	for (i = 0; i < enf->n_cs; i++)
-		if (fanotify_mark(enf->cs[i]->fd, FAN_MARK_FLUSH, 0, AT_FDCWD,
+		if (fanotify_mark(fangroup_fd(enf->cs[i]->g), FAN_MARK_FLUSH, 0, AT_FDCWD,
 		    NULL) < 0)
 			log_warn("container %.12s: flushing cached decisions",
 			    enf->cs[i]->c->id);
-	log_warnx("policy reloaded from %s", policy_dir(enf));
+	log_notice("policy reloaded from %s", policy_dir(enf));
 }
 
 static void
@@ -100,20 +100,6 @@ watch_policy(struct enforcer *enf)
 /* --- run ---------------------------------------------------------------- */
 
 static void
-on_signal(evutil_socket_t sig, short what, void *arg)
-{
-	struct enforcer	*enf = arg;
-
-	(void)what;
-	if (sig == SIGHUP) {
-		policy_reload(-1, 0, enf);
-		return;
-	}
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopexit(enf->base, NULL);
-}
-
-static void
 heartbeat(evutil_socket_t fd, short what, void *arg)
 {
 	struct enforcer	*enf = arg;
@@ -125,35 +111,21 @@ heartbeat(evutil_socket_t fd, short what, void *arg)
 	store_writer_meta(enf->writer, "enforce.state", v);
 }
 
-static bool
-wanted(const struct enforce_options *o, const char *ref)
-{
-	size_t	i;
-
-	if (o->n_images == 0)
-		return true;
-	for (i = 0; i < o->n_images; i++)
-		if (imageref_matches(o->images[i], ref))
-			return true;
-	return false;
-}
-
 /* Load the baselines of the images to enforce, before the writer owns st. */
 static int
 load_images(struct enforcer *enf, struct store *st, struct rt_error *err)
 {
 	struct image_info	*im;
 	struct baseline		*b;
-	size_t			 n, i, j;
-	bool			 matched;
+	size_t			 n, i;
 
-	if (store_image_list(st, &im, &n, err) < 0)
-		return -err->code;
+	/* Each --image must select at least one image with a baseline. */
+	if (store_image_select(st, enf->o->images, enf->o->n_images,
+	    STORE_SELECT_EACH_AT_LEAST_ONE | STORE_SELECT_WITH_BASELINE, &im,
+	    &n, err) < 0)
+		return -err->code;	/* names the pattern and the database */
 	enf->images = xcalloc(n + 1, sizeof(*enf->images));
 	for (i = 0; i < n; i++) {
-		if (!wanted(enf->o, im[i].ref) ||
-		    (im[i].executables == 0 && im[i].learn_first_ms == 0))
-			continue;
 		if (store_baseline_load(st, im[i].key, &b, err) < 0) {
 			image_info_free(im, n);
 			return -err->code;
@@ -165,20 +137,6 @@ load_images(struct enforcer *enf, struct store *st, struct rt_error *err)
 		enf->images[enf->n_images++].b = b;
 		log_info("baseline for %s: %zu executables, %zu writes",
 		    im[i].ref, b->n_execs, b->n_writes);
-	}
-	for (j = 0; j < enf->o->n_images; j++) {
-		matched = false;
-		for (i = 0; i < enf->n_images; i++)
-			if (imageref_matches(enf->o->images[j],
-			    enf->images[i].ref))
-				matched = true;
-		if (!matched) {
-			image_info_free(im, n);
-			return rt_error_set(err, ENOENT, "--image %s: no image "
-			    "with a baseline matches in %s; run 'rtguard learn "
-			    "--image %s' first", enf->o->images[j], store_path(st),
-			    enf->o->images[j]);
-		}
 	}
 	image_info_free(im, n);
 	if (enf->n_images == 0)
@@ -236,21 +194,56 @@ open_alerts(const char *path, struct rt_error *err)
 	return fd;
 }
 
+static void
+enf_reload(void *arg)
+{
+	policy_reload(-1, 0, arg);
+}
+
+static void
+enf_running(void *arg)
+{
+	struct enforcer	*enf = arg;
+
+	log_notice("enforcing %zu image%s with baselines%s; Ctrl-C stops",
+	    enf->n_images, enf->n_images == 1 ? "" : "s",
+	    enf->o->monitor ? " in monitor mode" : "");
+}
+
+/* Undo what must not outlive us: our mounts (also from fatal()). */
+static void
+enf_cleanup(void *arg)
+{
+	enf_detach_all(arg);
+}
+
+static void
+images_free(struct enforcer *enf)
+{
+	size_t	i;
+
+	for (i = 0; i < enf->n_images; i++) {
+		free(enf->images[i].ref);
+		free(enf->images[i].image_id);
+		baseline_free(enf->images[i].b);
+	}
+	free(enf->images);
+	enf->images = NULL;
+	enf->n_images = 0;
+}
+
 int
 enforcer_run(const struct enforce_options *o, struct rt_error *err)
 {
 	static struct enforcer		 enf0;
 	struct enforcer			*enf = &enf0;
-	static const struct tracker_ops	 ops = { enf_tracker_select,
-	    enf_tracker_attach, enf_tracker_detach, NULL };
-	struct store			*st, *back = NULL;
-	struct engine			*engine = NULL;
-	struct tracker			*tracker = NULL;
-	struct event			*sigs[3], *hb;
+	struct daemon_role		 role;
+	struct daemon_config		 cfg;
+	struct store			*st;
+	struct event			*hb = NULL;
 	struct rt_error			 e2;
 	struct timeval			 tv;
 	char				 v[64];
-	size_t				 i;
 	int				 rc, afd;
 
 	memset(enf, 0, sizeof(*enf));
@@ -264,60 +257,49 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 	}
 	enf->alerts = alerts_new(NULL, afd);
 	if ((rc = store_open(o->db_path, STORE_READ_WRITE, &st, err)) < 0)
-		goto out_policy;
+		goto out;
 	if ((rc = load_images(enf, st, err)) < 0) {
 		store_free(st);
-		goto out_images;
+		goto out;
 	}
 	report_gap(enf, st);
-	if ((rc = engine_open(o->runtime_socket, &engine, err)) < 0) {
-		store_free(st);
-		goto out_images;
-	}
-	if ((rc = store_writer_start(st, 100000, &enf->writer, err)) < 0) {
-		store_free(st);
-		goto out_engine;
-	}
-	enf->base = event_base_new();
+	memset(&role, 0, sizeof(role));
+	role.name = "enforce";
+	role.arg = enf;
+	role.select = enf_tracker_select;
+	role.attach = enf_tracker_attach;
+	role.detach = enf_tracker_detach;
+	role.unresolved = enf_tracker_unresolved;
+	role.hook = enf_on_hook;
+	role.reload = enf_reload;
+	role.running = enf_running;
+	role.cleanup = enf_cleanup;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.runtime_socket = o->runtime_socket;
+	cfg.store_queue = 100000;
+	cfg.duration_s = o->duration_s;
+	cfg.hooks = true;
+	if ((rc = daemon_open(&cfg, &role, st, &enf->daemon, err)) < 0)
+		goto out;
+	enf->base = daemon_base(enf->daemon);
+	enf->writer = daemon_writer(enf->daemon);
 	alerts_start(enf);
-	sigs[0] = evsignal_new(enf->base, SIGINT, on_signal, enf);
-	sigs[1] = evsignal_new(enf->base, SIGTERM, on_signal, enf);
-	sigs[2] = evsignal_new(enf->base, SIGHUP, on_signal, enf);
-	for (i = 0; i < 3; i++)
-		event_add(sigs[i], NULL);
 	hb = event_new(enf->base, -1, EV_PERSIST, heartbeat, enf);
 	tv.tv_sec = HEARTBEAT_S;
 	tv.tv_usec = 0;
 	event_add(hb, &tv);
 	heartbeat(-1, 0, enf);
 	watch_policy(enf);
-	if (ocihook_listen(enf->base, "enforce", enf_on_hook, enf, &enf->hooks,
-	    &e2) < 0)
-		log_warnx("not listening for the OCI hook (%s): containers are "
-		    "attached on the engine's start event only", e2.msg);
-	if ((rc = tracker_start(engine, enf->base, &ops, enf, &tracker,
-	    err)) == 0) {
-		log_info("enforcing %zu container(s) of %zu image(s) with "
-		    "baselines%s; Ctrl-C stops", enf->n_cs, enf->n_images,
-		    o->monitor ? " in monitor mode" : "");
-		if (o->duration_s > 0) {
-			tv.tv_sec = o->duration_s;
-			event_base_loopexit(enf->base, &tv);
-		}
-		event_base_dispatch(enf->base);
-		tracker_free(tracker);
-	}
+	rc = daemon_run(enf->daemon, err);
 	/*
-	 * Stop listening first (a hook then finds no daemon and lets its
-	 * container start), then undo our mounts and close every group:
-	 * closing lets pending events through.
+	 * Undo our mounts and close every group (closing lets pending
+	 * events through), then record what the aggregation windows hold.
 	 */
-	ocihook_server_free(enf->hooks);
 	enf_detach_all(enf);
 	alerts_finish(enf);
 	snprintf(v, sizeof(v), "stopped %lld", (long long)time_now_ms());
 	store_writer_meta(enf->writer, "enforce.state", v);
-	log_info("stopped: %llu decisions, %llu denied, %llu alerted, %llu "
+	log_notice("stopped: %llu decisions, %llu denied, %llu alerted, %llu "
 	    "queue overflows, %llu records shed, %llu alert lines shed",
 	    (unsigned long long)enf->decisions,
 	    (unsigned long long)enf->denials,
@@ -325,31 +307,19 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 	    (unsigned long long)enf->overflows,
 	    (unsigned long long)store_writer_dropped(enf->writer),
 	    (unsigned long long)alerts_shed(enf->alerts));
-	for (i = 0; i < 3; i++)
-		event_free(sigs[i]);
 	event_free(hb);
 	if (enf->inotify_ev != NULL)
 		event_free(enf->inotify_ev);
 	event_free(enf->reload_timer);
 	if (enf->inotify_fd >= 0)
 		close(enf->inotify_fd);
-	if (store_writer_stop(enf->writer, &back, &e2) < 0 && rc == 0)
+	alerts_stop(enf->alerts);
+	if (daemon_close(enf->daemon, NULL, &e2) < 0 && rc == 0)
 		rc = rt_error_set(err, e2.code, "%s", e2.msg);
-	store_free(back);
-out_engine:
-	engine_free(engine);
-out_images:
-	for (i = 0; i < enf->n_images; i++) {
-		free(enf->images[i].ref);
-		free(enf->images[i].image_id);
-		baseline_free(enf->images[i].b);
-	}
-	free(enf->images);
-out_policy:
+out:
+	images_free(enf);
 	alerts_free(enf->alerts);
 	close(afd);
-	if (enf->base != NULL)
-		event_base_free(enf->base);
 	policy_free(enf->policy);
 	return rc;
 }

@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/imageref.h"
 #include "common/xmalloc.h"
-#include "container/container.h"
 #include "policies/policy.h"
 
 #define POLICY_MAX_FILE		(1024 * 1024)

@@ -21,7 +21,7 @@
 
 #include "common/error.h"
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 struct store;
 
@@ -52,7 +52,7 @@ struct image_info {
 	char	*image_id;	/* sha256 id last seen, may be NULL */
 	int64_t	 learn_first_ms, learn_last_ms;	/* learning window, 0 if never */
 	int64_t	 containers, executables, syscalls, writes;
-	int64_t	 denied, alerted;
+	int64_t	 denied, alerted;	/* decisions (records times their count) */
 	int64_t	 audit_lost;	/* kernel lost-record count during learning */
 };
 
@@ -65,6 +65,30 @@ int	store_image_find(struct store *st, const char *ref, int64_t *key,
 int	store_image_list(struct store *st, struct image_info **out, size_t *n,
 	    struct rt_error *err);
 void	image_info_free(struct image_info *v, size_t n);
+
+/*
+ * Which images the --image patterns select (imageref_matches, as every
+ * command does it), in ref order, each once; *out is freed with
+ * image_info_free. Errors name the pattern and the database.
+ *
+ * STORE_SELECT_EACH_AT_LEAST_ONE (report, enforce): every pattern must
+ *   select at least one image, -ENOENT otherwise; no pattern selects all
+ *   images (possibly none).
+ * STORE_SELECT_EXACTLY_ONE (policy export): one pattern, which must name
+ *   one image: an exact (or normalised) reference wins even when it is a
+ *   prefix of others; else exactly one image must match, and -EINVAL
+ *   lists the candidates when several do, -ENOENT when none.
+ * STORE_SELECT_WITH_BASELINE, or'ed in: only images that have a baseline
+ *   (learned executables or a learning window).
+ */
+enum store_select {
+	STORE_SELECT_EACH_AT_LEAST_ONE	= 0,
+	STORE_SELECT_EXACTLY_ONE	= 1,
+	STORE_SELECT_WITH_BASELINE	= 2,
+};
+int	store_image_select(struct store *st, const char *const *patterns,
+	    size_t n_patterns, unsigned int mode, struct image_info **out,
+	    size_t *n, struct rt_error *err);
 /* Widen the learning window to include [start_ms, end_ms]; add lost. */
 int	store_image_learned(struct store *st, int64_t key, int64_t start_ms,
 	    int64_t end_ms, int64_t audit_lost, struct rt_error *err);
@@ -154,7 +178,12 @@ struct event_filter {
 	int64_t		 limit;		/* 0: no limit; newest first when set */
 };
 
-/* Call cb for each matching event, newest first; cb returning non-zero stops. */
+/*
+ * Call cb for each matching event, newest (by time_ms, the last
+ * occurrence) first, every field filled: strings never NULL (empty when
+ * not recorded), count >= 1, first_ms <= time_ms. The strings live until
+ * cb returns. cb returning non-zero stops.
+ */
 typedef int (*store_event_cb)(const struct rt_event *ev, void *arg);
 int	store_event_foreach(struct store *st, const struct event_filter *f,
 	    store_event_cb cb, void *arg, struct rt_error *err);
@@ -165,7 +194,8 @@ struct event_group {
 	enum event_action action;
 	char		*path;
 	char		*reason;
-	int64_t		 count, first_ms, last_ms;
+	int64_t		 count;		/* decisions: the sum of the records' counts */
+	int64_t		 first_ms, last_ms;
 };
 /* Events grouped by (image, kind, action, path, reason), largest first. */
 int	store_event_groups(struct store *st, const struct event_filter *f,

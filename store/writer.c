@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -61,6 +62,7 @@ struct store_writer {
 	size_t			 queued, max_queued;
 	uint64_t		 enqueued_seq, committed_seq;
 	uint64_t		 dropped, failed;
+	char			 last_error[1024];	/* of a failed batch */
 	int64_t			 last_drop_warn_ms;
 	bool			 stopping;
 	struct image_key_cache	 cache[IMAGE_CACHE];
@@ -290,6 +292,7 @@ batch_commit(struct store_writer *w, struct record *batch, size_t n)
 	}
 	log_warnx("store: %s; %zu records lost", err.msg, n);
 	pthread_mutex_lock(&w->lock);
+	memcpy(w->last_error, err.msg, sizeof(w->last_error));
 	w->failed += n;
 	w->dropped += n;
 	pthread_mutex_unlock(&w->lock);
@@ -370,6 +373,7 @@ int
 store_writer_flush(struct store_writer *w, struct rt_error *err)
 {
 	uint64_t	target;
+	int		rc;
 
 	pthread_mutex_lock(&w->lock);
 	/* Shed records never reach committed_seq: count from what is queued. */
@@ -377,9 +381,11 @@ store_writer_flush(struct store_writer *w, struct rt_error *err)
 	pthread_cond_signal(&w->wake);
 	while (w->committed_seq < target)
 		pthread_cond_wait(&w->done, &w->lock);
+	rc = w->failed > 0 ? rt_error_set(err, EIO, "%s: %" PRIu64 " records "
+	    "could not be saved (last error: %s)", store_path(w->st), w->failed,
+	    w->last_error) : 0;
 	pthread_mutex_unlock(&w->lock);
-	(void)err;
-	return 0;
+	return rc;
 }
 
 uint64_t
@@ -398,6 +404,7 @@ store_writer_stop(struct store_writer *w, struct store **st,
     struct rt_error *err)
 {
 	size_t	i;
+	int	rc = 0;
 
 	if (w == NULL)
 		return 0;
@@ -408,9 +415,14 @@ store_writer_stop(struct store_writer *w, struct store **st,
 	pthread_join(w->thread, NULL);
 	for (i = 0; i < IMAGE_CACHE; i++)
 		free(w->cache[i].ref);
-	if (w->dropped > 0)
-		log_warnx("store: %" PRIu64 " records were shed (queue full or "
-		    "write failures)", w->dropped);
+	if (w->dropped > w->failed)
+		log_warnx("store: %" PRIu64 " records were shed (queue full)",
+		    w->dropped - w->failed);
+	/* Shed records were counted and said; failed writes are errors. */
+	if (w->failed > 0)
+		rc = rt_error_set(err, EIO, "%s: %" PRIu64 " records could not "
+		    "be saved (last error: %s)", store_path(w->st), w->failed,
+		    w->last_error);
 	if (st != NULL)
 		*st = w->st;
 	else
@@ -419,6 +431,5 @@ store_writer_stop(struct store_writer *w, struct store **st,
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->done);
 	free(w);
-	(void)err;
-	return 0;
+	return rc;
 }

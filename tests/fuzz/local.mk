@@ -22,10 +22,6 @@ FUZZ_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) $(JANSSON_CFLAGS) \
 FUZZ_LINK = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 FUZZ_CONTAINER_LIBS = container/libcontainer.a common/libcommon.a \
 	$(PCRE2_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS)
-FUZZ_POLICY_LIBS = policies/libpolicies.a container/libcontainer.a \
-	store/libstore.a common/libcommon.a \
-	$(PCRE2_LIBS) $(JANSSON_LIBS) $(SECCOMP_LIBS) $(AUDIT_LIBS) \
-	$(SQLITE_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(CRYPTO_LIBS)
 
 tests_fuzz_fuzz_auditrec_SOURCES = tests/fuzz/fuzz_auditrec.c
 tests_fuzz_fuzz_auditrec_CFLAGS = $(FUZZ_CFLAGS)
@@ -50,7 +46,7 @@ tests_fuzz_fuzz_escape_LDADD = common/libcommon.a
 tests_fuzz_fuzz_imageref_SOURCES = tests/fuzz/fuzz_imageref.c
 tests_fuzz_fuzz_imageref_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_imageref_LDFLAGS = $(FUZZ_LINK)
-tests_fuzz_fuzz_imageref_LDADD = $(FUZZ_CONTAINER_LIBS)
+tests_fuzz_fuzz_imageref_LDADD = common/libcommon.a
 
 tests_fuzz_fuzz_intent_SOURCES = tests/fuzz/fuzz_intent.c
 tests_fuzz_fuzz_intent_CFLAGS = $(FUZZ_CFLAGS)
@@ -60,12 +56,15 @@ tests_fuzz_fuzz_intent_LDADD = enforcer/libenforcer.a common/libcommon.a
 tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c
 tests_fuzz_fuzz_policy_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LINK)
-tests_fuzz_fuzz_policy_LDADD = $(FUZZ_POLICY_LIBS)
+tests_fuzz_fuzz_policy_LDADD = policies/libpolicies.a common/libcommon.a \
+	$(PCRE2_LIBS)
 
 tests_fuzz_fuzz_portable_SOURCES = tests/fuzz/fuzz_portable.c
 tests_fuzz_fuzz_portable_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_portable_LDFLAGS = $(FUZZ_LINK)
-tests_fuzz_fuzz_portable_LDADD = $(FUZZ_POLICY_LIBS)
+tests_fuzz_fuzz_portable_LDADD = formats/libformats.a store/libstore.a \
+	common/libcommon.a $(JANSSON_LIBS) $(SECCOMP_LIBS) $(AUDIT_LIBS) \
+	$(SQLITE_LIBS) $(CRYPTO_LIBS)
 
 fuzz: $(FUZZ_TARGETS)
 else

@@ -12,6 +12,7 @@ INTEGRATION_TESTS = \
 	tests/integration/resolver.sh \
 	tests/integration/learn.sh \
 	tests/integration/enforce.sh \
+	tests/integration/enforce-routes.sh \
 	tests/integration/policy.sh \
 	tests/integration/reliability.sh \
 	tests/integration/overload.sh \

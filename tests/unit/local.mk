@@ -30,13 +30,19 @@ TESTS += tests/unit/test_container
 
 check_PROGRAMS += tests/unit/test_policy
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
-tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
-	$(SQLITE_CFLAGS)
-tests_unit_test_policy_LDADD = policies/libpolicies.a \
-	container/libcontainer.a store/libstore.a common/libcommon.a \
-	$(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) $(SECCOMP_LIBS) $(AUDIT_LIBS) \
-	$(SQLITE_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(CRYPTO_LIBS)
+tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_policy_LDADD = policies/libpolicies.a common/libcommon.a \
+	$(UNIT_LIBS) $(PCRE2_LIBS) $(CRYPTO_LIBS)
 TESTS += tests/unit/test_policy
+
+check_PROGRAMS += tests/unit/test_formats
+tests_unit_test_formats_SOURCES = tests/unit/test_formats.c
+tests_unit_test_formats_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
+	$(SQLITE_CFLAGS)
+tests_unit_test_formats_LDADD = formats/libformats.a store/libstore.a \
+	common/libcommon.a $(UNIT_LIBS) $(JANSSON_LIBS) $(SECCOMP_LIBS) \
+	$(AUDIT_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS)
+TESTS += tests/unit/test_formats
 
 check_PROGRAMS += tests/unit/test_learner
 tests_unit_test_learner_SOURCES = tests/unit/test_learner.c
@@ -51,6 +57,20 @@ tests_unit_test_intent_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_intent_LDADD = enforcer/libenforcer.a common/libcommon.a \
 	$(UNIT_LIBS)
 TESTS += tests/unit/test_intent
+
+check_PROGRAMS += tests/unit/test_decide
+tests_unit_test_decide_SOURCES = tests/unit/test_decide.c
+tests_unit_test_decide_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_decide_LDADD = enforcer/libenforcer.a policies/libpolicies.a \
+	common/libcommon.a $(UNIT_LIBS) $(PCRE2_LIBS)
+TESTS += tests/unit/test_decide
+
+check_PROGRAMS += tests/unit/test_harden
+tests_unit_test_harden_SOURCES = tests/unit/test_harden.c
+tests_unit_test_harden_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_harden_LDADD = enforcer/libenforcer.a common/libcommon.a \
+	$(UNIT_LIBS)
+TESTS += tests/unit/test_harden
 else
 # Built before any test runs, so the failure comes first and alone.
 check_SCRIPTS += tests/unit/cmocka-missing

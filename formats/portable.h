@@ -3,17 +3,14 @@
  * import), so that a baseline learned on one machine can be enforced on
  * another (copied by hand, or shipped in a Kubernetes ConfigMap).
  *
- * Owns the file format, version 1:
- *   {"format":"rtguard-baseline","version":1,"image":REF,"image_id":ID|null,
- *    "exported":RFC3339,
- *    "executables":[{"path":P,"sha256":HEX|null,"count":N,"from_image":B,
- *                    "first_seen_ms":N,"last_seen_ms":N}],
- *    "syscalls":["read",...],
- *    "writes":[{"path":P,"count":N,"first_seen_ms":N,"last_seen_ms":N}]}
- * Paths are arbitrary bytes, written through rt_escape() and read back
- * through rt_unescape(), so they round-trip exactly. A file is validated
- * whole before anything is written to the store, and one file is imported
- * in one transaction: a bad file leaves the store as it was.
+ * Owns the file format, version 1: one JSON object,
+ *   {"format": "rtguard-baseline", "version": 1, "exported": RFC3339,
+ *    ...the baseline's members, baseline-json.h...}
+ * and its reader. Paths are arbitrary bytes, written through rt_escape()
+ * and read back through rt_unescape(), so they round-trip exactly. A file
+ * is validated whole (unknown keys refused) before anything is written to
+ * the store, and one file is imported in one transaction: a bad file
+ * leaves the store as it was.
  */
 #ifndef RTGUARD_PORTABLE_H
 #define RTGUARD_PORTABLE_H
@@ -33,20 +30,12 @@ struct portable_baseline {
 	char		*file;		/* where it was read from */
 	char		*image_id;	/* may be NULL */
 	int64_t		 first_ms, last_ms;	/* window of its facts, 0 if none */
-	struct baseline	 b;		/* image_ref, execs, syscalls, writes */
+	struct baseline	*b;		/* image_ref, execs, syscalls, writes */
 };
 
-/*
- * Select the one image of the store that pattern (as --image) names: an
- * exact reference wins; otherwise exactly one image must match, and the
- * error lists the candidates when several do. *ref_out is allocated.
- */
-int	portable_image_select(struct store *st, const char *pattern,
-	    int64_t *key, char **ref_out, struct rt_error *err);
-
-/* Write the baseline of the image pattern selects to out as JSON. */
-int	portable_export(struct store *st, const char *image_pattern, FILE *out,
-	    struct rt_error *err);
+/* Write b (and its image's id, NULL if unknown) to out as a baseline file. */
+int	portable_export(const struct baseline *b, const char *image_id,
+	    FILE *out, struct rt_error *err);
 
 /*
  * Read and validate one file; errors are "FILE: what is wrong". Nothing
