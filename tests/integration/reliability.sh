@@ -95,8 +95,8 @@ rt_assert_eq "$(rt_sql 'PRAGMA integrity_check')" ok "integrity after learn kill
 # stdio's buffer, so it blocks in write(2) before it is done with the
 # database. Killed there, it must leave the database intact and the next
 # writer (the learner below) not locked out.
-report_caught() {	# PID: blocked in write(2), database still open
-	[ "$(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null)" = 1 ] &&
+report_caught() {	# PID: a thread blocked in write(1, ...), database still open
+	cat "/proc/$1"/task/*/syscall 2>/dev/null | grep -q '^1 0x1 ' &&
 		ls -l "/proc/$1/fd" 2>/dev/null | grep -qF -- "$RT_DB"
 }
 mkfifo "$RT_TMP/report.pipe"
