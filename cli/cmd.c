@@ -105,8 +105,8 @@ cmd_require_root(const struct cmd_entry *e, struct rt_error *err)
 		return 0;
 	return rt_error_set(err, EPERM,
 	    "'rtguard %s' must run as root: it needs CAP_AUDIT_CONTROL for "
-	    "audit and CAP_SYS_ADMIN for fanotify (try: sudo rtguard %s ...)",
-	    e->name, e->name);
+	    "audit and CAP_SYS_ADMIN for fanotify (run it from a root shell)",
+	    e->name);
 }
 
 /* The short option letter's long name, for messages. */

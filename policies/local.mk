@@ -3,6 +3,6 @@
 noinst_LIBRARIES += policies/libpolicies.a
 policies_libpolicies_a_SOURCES = policies/policy.c policies/policy.h
 policies_libpolicies_a_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
-policydir = $(sysconfdir)/rtguard/policies.d
+policydir = $(rtguard_policydir)
 dist_policy_DATA = policies/00-default.conf
 EXTRA_DIST += policies/README.md

@@ -23,8 +23,7 @@ workload() {
 	rt_exec web sh -c 'head -1 /etc/hostname >/dev/null && ls / >/dev/null && echo ok > /tmp/work.txt'
 }
 rt_learn_bg 30 rtguard-nginx
-rt_wait_for 15 grep -q "attached to container ${web:0:12}" "$RT_TMP/learn.out" ||
-	{ cat "$RT_TMP/learn.out" >&2; rt_fail "the learner did not attach"; }
+rt_learn_wait_attached "$web"
 workload || rt_fail "the workload failed during learning"
 rt_exec web cat /etc/os-release >/dev/null	# learned, then modified below
 # Learned too: rm, chmod, and one write under /etc (kept writable).

@@ -7,7 +7,13 @@
 set -uo pipefail
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-: "${RTGUARD:=$top_srcdir/cli/rtguard}"
+# make check sets RTGUARD; run by hand, a test takes scripts/build.sh's
+# sanitizer build, else its plain one.
+if [ -z "${RTGUARD:-}" ]; then
+	for RTGUARD in "$top_srcdir/build/asan/cli/rtguard" "$top_srcdir/build/plain/cli/rtguard"; do
+		[ -x "$RTGUARD" ] && break
+	done
+fi
 RT_NAME=$(basename "$0" .sh)
 RT_TMP=$(mktemp -d "/tmp/rtguard-test-$RT_NAME.XXXXXX")
 RT_DB=$RT_TMP/db/rtguard.db
@@ -148,12 +154,56 @@ rt_audit_lock() {
 	flock -w 600 9 || rt_fail "audit lock busy for 10 minutes"
 }
 
-# rt_learn SECONDS IMAGE [ARGS...]: start a learner in the background
-# (output in $RT_TMP/learn.out); sets RT_LEARN_PID. Waits until attached.
+# rt_wait_line SECONDS PID FILE WHAT PATTERN: wait until FILE, the output
+# of process PID, has a line matching PATTERN (grep BRE); fails the test,
+# showing FILE, if PID exits first or SECONDS pass.
+rt_wait_line() {
+	local limit=$1 pid=$2 file=$3 what=$4 pat=$5 i
+	for ((i = 0; i < limit * 10; i++)); do
+		grep -q -- "$pat" "$file" 2>/dev/null && return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			grep -q -- "$pat" "$file" 2>/dev/null && return 0
+			sed 's/^/  | /' "$file" >&2
+			rt_fail "$what: process $pid exited first"
+		fi
+		sleep 0.1
+	done
+	sed 's/^/  | /' "$file" >&2
+	rt_fail "$what: not within ${limit}s"
+}
+
+# The kernel's audit records go to a live process (not to nobody, nor to a
+# dead learner's stale pid).
+rt_audit_receiver_alive() {
+	local pid
+	pid=$(auditctl -s 2>/dev/null | awk '/^pid /{print $2}')
+	[ -n "$pid" ] && [ "$pid" != 0 ] && kill -0 "$pid" 2>/dev/null
+}
+
+# rt_learn_bg SECONDS IMAGE [ARGS...]: start a learner in the background
+# (-v, output in $RT_TMP/learn.out); sets RT_LEARN_PID. Returns once it is
+# ready (at most 30 s, else the test fails): it receives audit records,
+# and it has attached to the running containers of IMAGE, or said that
+# none runs yet. The learner prints its attach lines after its audit
+# rules are in, so the first of them means both. A container started
+# later, or several running ones: rt_learn_wait_attached ID...
 rt_learn_bg() {
 	local secs=$1 image=$2; shift 2
 	rt_bg "$RT_TMP/learn.out" "$RTGUARD" learn --image "$image" --duration "$secs" --no-progress -v "$@"
 	RT_LEARN_PID=$RT_BG_PID
+	rt_wait_line 30 "$RT_LEARN_PID" "$RT_TMP/learn.out" "learner readiness" \
+		'attached to container [0-9a-f]\{12\}\|no running container matches'
+	rt_audit_receiver_alive || rt_fail "the learner is up but no live process receives audit records"
+}
+
+# rt_learn_wait_attached ID...: wait (at most 30 s each) until the learner
+# of rt_learn_bg says "attached to container" for each container ID.
+rt_learn_wait_attached() {
+	local id
+	for id in "$@"; do
+		rt_wait_line 30 "$RT_LEARN_PID" "$RT_TMP/learn.out" \
+			"learner attach to container ${id:0:12}" "attached to container ${id:0:12}"
+	done
 }
 
 # --- enforcement helpers ---------------------------------------------------
