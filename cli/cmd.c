@@ -18,6 +18,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_policy_entry,
 	&cmd_containers_entry,
 	&cmd_hook_entry,
+	&cmd_mount_helper_entry,
 	&cmd_version_entry,
 	&cmd_help_entry,
 	NULL
@@ -75,7 +76,8 @@ cmd_print_overview(FILE *out)
 "learned, and writes to protected directories.\n\n"
 "Usage: rtguard COMMAND [OPTIONS]\n\nCommands:\n");
 	for (e = cmd_table; *e != NULL; e++)
-		fprintf(out, "  %-9s %s\n", (*e)->name, (*e)->summary);
+		if (!(*e)->hidden)
+			fprintf(out, "  %-9s %s\n", (*e)->name, (*e)->summary);
 	fprintf(out,
 "\nA typical session:\n"
 "  staging$    rtguard learn --image nginx --duration 10m\n"

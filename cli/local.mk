@@ -7,6 +7,7 @@ cli_rtguard_SOURCES = \
 	cli/cmd-help.c \
 	cli/cmd-hook.c \
 	cli/cmd-learn.c \
+	cli/cmd-mount-helper.c \
 	cli/cmd-policy.c \
 	cli/cmd-report.c \
 	cli/cmd-version.c \

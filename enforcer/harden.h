@@ -156,10 +156,10 @@ int	harden_undo(pid_t pid, const struct harden_state *st,
 	    struct rt_error *err);
 
 /*
- * Whether mounts can be made for the container at all: its mount
- * namespace is its own and its root mount does not propagate to the host.
- * why receives the reason when not.
+ * The helper itself: `rtguard __mount-helper`, exec'd by harden_start and
+ * harden_undo with its request on descriptor 0. Returns its exit status.
  */
-bool	harden_possible(pid_t pid, const char *prefix, char *why, size_t len);
+int	harden_helper_main(void);
+
 
 #endif

@@ -1,22 +1,21 @@
 /*
- * mounts.c: the helper that applies a mount plan inside a container's
- * namespaces, and the loop's side of it (see harden.h).
+ * mounts.c: the mount helper, `rtguard __mount-helper` (see harden.h).
  *
- * The helper is forked, never exec'd: it sets vm.memfd_noexec from the
- * container's pid namespace, enters its mount namespace, lists "/", builds
- * the plan and applies it, writing one line per step on a pipe. The loop
- * reads the pipe; its end of file is the helper's end, reaped without
- * waiting, so no answer to a permission event ever waits for a mount. Paths are resolved
- * with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) from the container's
- * root and mounted by descriptor (open_tree, mount_setattr, move_mount):
- * a container that swaps a directory for a symlink cannot redirect a mount.
+ * A process of its own, exec'd by mountjob.c with the container's
+ * namespaces on descriptors 4 (mnt) and 5 (pid) and its request as JSON
+ * on descriptor 0: it sets vm.memfd_noexec from the container's pid
+ * namespace, enters its mount namespace, lists "/", builds the plan and
+ * applies it, writing one line per step on descriptor 3. Paths are
+ * resolved with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) from the
+ * container's root and mounted by descriptor (open_tree, mount_setattr,
+ * move_mount): a container that swaps a directory for a symlink cannot
+ * redirect a mount.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <event2/event.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,8 +37,6 @@
 #ifndef STATX_MNT_ID_UNIQUE
 #define STATX_MNT_ID_UNIQUE	0x00004000U	/* Linux 6.8 */
 #endif
-#define HELPER_TIMEOUT_S	10
-#define REPORT_MAX		(1024 * 1024)
 
 /* --- the helper (a forked child: syscalls and dprintf only) ------------- */
 
@@ -329,6 +326,31 @@ struct helper_fds {
 	int	out, mntns, pidns;
 };
 
+/*
+ * A mount made below a root mount that shares propagation with the host
+ * would appear on the host too: refuse (the caller says why). mountinfo
+ * of pid, read on the host's /proc before entering the namespace; the
+ * root is the last mount at the container's root path.
+ */
+static int
+root_is_shared(pid_t pid, const char *root)
+{
+	char	 path[64], line[8192], mp[4096];
+	FILE	*f;
+	int	 shared = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*d %*d %*s %*s %4095s", mp) == 1 &&
+		    strcmp(mp, root) == 0)
+			shared = strstr(line, " shared:") != NULL &&
+			    strstr(line, " shared:") < strstr(line, " - ");
+	fclose(f);
+	return shared;
+}
+
 static int
 helper_apply(const struct helper_fds *f, const struct harden_request *rq)
 {
@@ -338,6 +360,11 @@ helper_apply(const struct helper_fds *f, const struct harden_request *rq)
 	size_t			 n_top, i;
 	int			 rootfd;
 
+	if (root_is_shared(rq->pid, rq->prefix[0] ? rq->prefix : "/") == 1) {
+		dprintf(f->out, "error %d its root mount propagates to the host "
+		    "(shared): mounts made there would leak out\n", EPERM);
+		return 1;
+	}
 	if (rq->memfd_noexec && f->pidns >= 0)
 		set_memfd_noexec(f->out, f->pidns);
 	if (setns(f->mntns, CLONE_NEWNS) < 0) {
@@ -468,322 +495,123 @@ helper_update(const struct helper_fds *f, const struct harden_request *rq)
 	return bad;
 }
 
-/* --- the loop's side ------------------------------------------------------ */
 
-struct harden_job {
-	struct event	*out_ev, *timer;
-	int		 out;
-	pid_t		 pid;		/* not reaped yet: never reused */
-	char		*buf;
+/* --- the request, as mountjob.c writes it ------------------------------- */
+
+static char *
+unescaped(json_t *v)
+{
+	const char	*s = json_string_value(v);
+	char		*u;
 	size_t		 len;
-	harden_cb	 cb;
-	void		*arg;
-	bool		 eof, timed_out;
-};
 
-static int
-open_ns(pid_t pid, const char *ns, struct rt_error *err)
-{
-	char	path[64];
-	int	fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return rt_error_sys(err, errno, "%s", path);
-	return fd;
+	if (s == NULL || (u = rt_unescape(s, &len)) == NULL)
+		return NULL;
+	if (strlen(u) != len) {
+		free(u);
+		return NULL;
+	}
+	return u;
 }
 
-static bool
-same_ns(int fd, const char *ns)
+/* A NULL-terminated vector of the array's unescaped paths. */
+static char **
+paths_of(json_t *a)
 {
-	struct stat	a, b;
-	char		path[64];
+	char	**v;
+	json_t	 *e;
+	size_t	  i, n = 0;
 
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
-	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
-	    a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-}
-
-/*
- * Fork the helper with only f's descriptors open (dup'd to 3..5), run fn
- * there. The parent keeps the read end of the pipe.
- */
-static pid_t
-spawn(struct helper_fds *f, int (*fn)(const struct helper_fds *,
-    const void *), const void *arg, int *out_read, struct rt_error *err)
-{
-	struct helper_fds	 c;
-	int			 p[2];
-	pid_t			 pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return rt_error_sys(err, errno, "pipe");
-	if ((pid = fork()) < 0) {
-		close(p[0]);
-		close(p[1]);
-		return rt_error_sys(err, errno, "fork");
-	}
-	if (pid == 0) {
-		/* Nobody in the container may trace or read us. */
-		(void)prctl(PR_SET_DUMPABLE, 0);
-		if (dup2(p[1], 3) < 0 || dup2(f->mntns, 4) < 0 ||
-		    (f->pidns >= 0 && dup2(f->pidns, 5) < 0))
-			_exit(1);
-		(void)syscall(SYS_close_range, 6, ~0U, 0);
-		c.out = 3;
-		c.mntns = 4;
-		c.pidns = f->pidns >= 0 ? 5 : -1;
-		_exit(fn(&c, arg));
-	}
-	close(p[1]);
-	*out_read = p[0];
-	return pid;
+	v = xcalloc(json_array_size(a) + 1, sizeof(*v));
+	json_array_foreach(a, i, e)
+		if ((v[n] = unescaped(e)) != NULL)
+			n++;
+	return v;
 }
 
 static int
-run_apply(const struct helper_fds *f, const void *arg)
+state_of(json_t *v, struct harden_state *st)
 {
-	const struct harden_request	*rq = arg;
+	const char	*s = json_string_value(v);
 
-	return rq->update ? helper_update(f, rq) : helper_apply(f, rq);
-}
-
-static int
-run_undo(const struct helper_fds *f, const void *arg)
-{
-	return helper_undo(f, arg);
-}
-
-static int
-fds_open(pid_t pid, bool want_pidns, struct helper_fds *f,
-    struct rt_error *err)
-{
-	f->out = -1;
-	f->pidns = -1;
-	if ((f->mntns = open_ns(pid, "mnt", err)) < 0)
-		return -err->code;
-	if (same_ns(f->mntns, "mnt")) {
-		close(f->mntns);
-		return rt_error_set(err, EPERM, "pid %d shares the host's mount "
-		    "namespace: no mounts can be made for it alone", (int)pid);
-	}
-	if (want_pidns && (f->pidns = open_ns(pid, "pid", err)) >= 0 &&
-	    same_ns(f->pidns, "pid")) {
-		/* Never change the host's own setting. */
-		close(f->pidns);
-		f->pidns = -1;
-	}
-	return 0;
-}
-
-static void
-fds_close(struct helper_fds *f)
-{
-	close(f->mntns);
-	if (f->pidns >= 0)
-		close(f->pidns);
-}
-
-/* Read what is there; *eof when the helper has closed its end. */
-static void
-job_read(struct harden_job *job)
-{
-	ssize_t	r;
-
-	for (;;) {
-		if (job->len + 4096 + 1 > REPORT_MAX) {
-			job->eof = true;	/* a report that big is broken */
-			return;
-		}
-		job->buf = xreallocarray(job->buf, 1, job->len + 4096 + 1);
-		r = read(job->out, job->buf + job->len, 4096);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r == 0)
-			job->eof = true;
-		if (r <= 0)
-			break;
-		job->len += (size_t)r;
-	}
-	job->buf[job->len] = '\0';
-}
-
-static void
-job_free(struct harden_job *job)
-{
-	event_free(job->out_ev);
-	event_free(job->timer);
-	close(job->out);
-	free(job->buf);
-	free(job);
-}
-
-static void
-job_finish(struct harden_job *job, int status)
-{
-	struct harden_state	st;
-	struct rt_error		err;
-	int			rc;
-
-	rt_error_clear(&err);
-	rc = harden_report_parse(job->buf != NULL ? job->buf : "", &st, &err);
-	if (rc == 0 && job->timed_out)
-		rc = rt_error_set(&err, ETIMEDOUT, "the mount helper did not "
-		    "finish within %d s", HELPER_TIMEOUT_S);
-	else if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		rc = rt_error_set(&err, EIO, "the mount helper failed "
-		    "(status %d)", status);
-	job->cb(rc, &err, &st, job->arg);
-	job_free(job);
-}
-
-/*
- * The pipe's end of file comes as the helper exits: reap it without
- * blocking, and look again a moment later if it is not a zombie yet.
- */
-static void
-job_reap(evutil_socket_t fd, short what, void *arg)
-{
-	struct harden_job	*job = arg;
-	struct timeval		 tv = { 0, 1000 };
-	pid_t			 r;
-	int			 status = 0;
-
-	(void)fd;
-	(void)what;
-	while ((r = waitpid(job->pid, &status, WNOHANG)) < 0 && errno == EINTR)
-		;
-	if (r == 0) {
-		event_free(job->timer);
-		job->timer = evtimer_new(event_get_base(job->out_ev), job_reap,
-		    job);
-		evtimer_add(job->timer, &tv);
-		return;
-	}
-	job_finish(job, r < 0 ? -1 : status);
-}
-
-static void
-job_out_readable(evutil_socket_t fd, short what, void *arg)
-{
-	struct harden_job	*job = arg;
-
-	(void)fd;
-	(void)what;
-	job_read(job);
-	if (job->eof) {
-		event_del(job->out_ev);
-		job_reap(-1, 0, job);
-	}
-}
-
-static void
-job_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct harden_job	*job = arg;
-
-	(void)fd;
-	(void)what;
-	job->timed_out = true;
-	kill(job->pid, SIGKILL);	/* the pipe's EOF follows */
+	memset(st, 0, sizeof(*st));
+	return s == NULL ? -1 : harden_state_parse(s, st);
 }
 
 int
-harden_start(struct event_base *base, const struct harden_request *rq,
-    harden_cb cb, void *arg, struct harden_job **out, struct rt_error *err)
+harden_helper_main(void)
 {
-	struct harden_job	*job;
+	struct harden_request	 rq;
+	struct harden_state	 saved, remove;
+	struct baseline		 b;
 	struct helper_fds	 f;
-	struct timeval		 tv = { HELPER_TIMEOUT_S, 0 };
-	pid_t			 pid;
-	int			 rd;
+	struct stat		 st;
+	json_error_t		 je;
+	json_t			*o, *e;
+	const char		*op;
+	char			*prefix;
+	size_t			 i;
 
-	*out = NULL;
-	if (fds_open(rq->pid, rq->memfd_noexec && !rq->update, &f, err) < 0)
-		return -err->code;
-	pid = spawn(&f, run_apply, rq, &rd, err);
-	fds_close(&f);
-	if (pid < 0)
-		return (int)pid;
-	(void)fcntl(rd, F_SETFL, O_NONBLOCK);
-	job = xcalloc(1, sizeof(*job));
-	job->out = rd;
-	job->pid = pid;
-	job->cb = cb;
-	job->arg = arg;
-	job->out_ev = event_new(base, rd, EV_READ | EV_PERSIST,
-	    job_out_readable, job);
-	job->timer = evtimer_new(base, job_timeout, job);
-	event_add(job->out_ev, NULL);
-	evtimer_add(job->timer, &tv);
-	*out = job;
-	return 0;
-}
-
-void
-harden_cancel(struct harden_job *job, struct harden_state *done)
-{
-	struct rt_error	err;
-
-	memset(done, 0, sizeof(*done));
-	if (job == NULL)
-		return;
-	kill(job->pid, SIGKILL);
-	/* Killed: it is gone at once, the reap does not wait. */
-	while (waitpid(job->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	job_read(job);
-	(void)harden_report_parse(job->buf != NULL ? job->buf : "", done, &err);
-	job_free(job);
-}
-
-int
-harden_undo(pid_t pid, const struct harden_state *st, struct rt_error *err)
-{
-	struct harden_state	 back;
-	struct helper_fds	 f;
-	struct harden_job	 job;
-	struct pollfd		 pfd;
-	pid_t			 c;
-	int			 rc, waited = 0;
-
-	if (st->n == 0 && st->root_set == 0)
-		return 0;
-	if (fds_open(pid, false, &f, err) < 0)
-		return -err->code;
-	c = spawn(&f, run_undo, st, &pfd.fd, err);
-	fds_close(&f);
-	if (c < 0)
-		return (int)c;
-	memset(&job, 0, sizeof(job));
-	job.out = pfd.fd;
-	pfd.events = POLLIN;
-	(void)fcntl(pfd.fd, F_SETFL, O_NONBLOCK);
-	/* Read until the helper closes its end, for at most the timeout. */
-	while (waited < HELPER_TIMEOUT_S * 10) {
-		if ((rc = poll(&pfd, 1, 100)) < 0 && errno != EINTR)
-			break;
-		if (rc == 0) {
-			waited++;
-			continue;
-		}
-		job_read(&job);
-		if (pfd.revents & (POLLHUP | POLLERR))
-			break;
+	(void)prctl(PR_SET_DUMPABLE, 0);
+	f.out = 3;
+	f.mntns = 4;
+	f.pidns = fstat(5, &st) == 0 ? 5 : -1;
+	if (fstat(f.out, &st) < 0 || fstat(f.mntns, &st) < 0) {
+		fprintf(stderr, "rtguard: __mount-helper is run by 'rtguard "
+		    "enforce' only\n");
+		return 2;
 	}
-	if (waited >= HELPER_TIMEOUT_S * 10)
-		kill(c, SIGKILL);
-	while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
-		;
-	close(pfd.fd);
-	rc = harden_report_parse(job.buf != NULL ? job.buf : "", &back, err);
-	harden_state_free(&back);
-	free(job.buf);
-	if (rc == 0 && waited >= HELPER_TIMEOUT_S * 10)
-		rc = rt_error_set(err, ETIMEDOUT, "the unmount helper did not "
-		    "finish within %d s", HELPER_TIMEOUT_S);
-	if (rc < 0)
-		return rt_error_wrap(err, "undoing mounts in pid %d's namespace",
-		    (int)pid);
-	return 0;
+	if ((o = json_loadfd(0, JSON_DISABLE_EOF_CHECK, &je)) == NULL) {
+		dprintf(f.out, "error %d request: %s\n", EPROTO, je.text);
+		return 1;
+	}
+	memset(&rq, 0, sizeof(rq));
+	memset(&b, 0, sizeof(b));
+	memset(&saved, 0, sizeof(saved));
+	memset(&remove, 0, sizeof(remove));
+	op = json_string_value(json_object_get(o, "op"));
+	prefix = unescaped(json_object_get(o, "prefix"));
+	rq.pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+	rq.prefix = prefix != NULL ? prefix : "";
+	rq.memfd_noexec = json_is_true(json_object_get(o, "memfd"));
+	rq.protected = (const char *const *)paths_of(json_object_get(o,
+	    "protected"));
+	rq.writable = (const char *const *)paths_of(json_object_get(o,
+	    "writable"));
+	b.execs = xcalloc(json_array_size(json_object_get(o, "execs")) + 1,
+	    sizeof(*b.execs));
+	json_array_foreach(json_object_get(o, "execs"), i, e)
+		if ((b.execs[b.n_execs].path = unescaped(json_object_get(e,
+		    "path"))) != NULL)
+			b.execs[b.n_execs++].from_image =
+			    !json_is_true(json_object_get(e, "upper"));
+	b.writes = xcalloc(json_array_size(json_object_get(o, "writes")) + 1,
+	    sizeof(*b.writes));
+	json_array_foreach(json_object_get(o, "writes"), i, e)
+		if ((b.writes[b.n_writes].path = unescaped(e)) != NULL)
+			b.n_writes++;
+	rq.baseline = &b;
+	if (state_of(json_object_get(o, "saved"), &saved) == 0)
+		rq.saved = &saved;
+	if (op != NULL && strcmp(op, "undo") == 0) {
+		if (state_of(json_object_get(o, "state"), &remove) < 0) {
+			dprintf(f.out, "error %d request: no state\n", EPROTO);
+			return 1;
+		}
+		return helper_undo(&f, &remove);
+	}
+	if (op != NULL && strcmp(op, "update") == 0) {
+		rq.update = true;
+		if (state_of(json_object_get(o, "remove"), &remove) == 0)
+			rq.remove = &remove;
+		rq.add = (const char *const *)paths_of(json_object_get(o,
+		    "add"));
+		return helper_update(&f, &rq);
+	}
+	if (op == NULL || strcmp(op, "apply") != 0) {
+		dprintf(f.out, "error %d request: unknown op\n", EPROTO);
+		return 1;
+	}
+	/* Allocations are left to exit: this process does one request. */
+	return helper_apply(&f, &rq);
 }

@@ -59,9 +59,9 @@ fi
 rt_assert_contains "$RT_TMP/link.out" "alerts-link"
 
 # kill -9 during an exec and open storm: nothing hangs.
-rt_bg "$RT_TMP/enf1.out" "$RTGUARD" enforce --alerts "$RT_TMP/alerts.jsonl" -v
-enf=$RT_BG_PID
-rt_wait_for 10 grep -q "enforcing container ${app:0:12}" "$RT_TMP/enf1.out" || { cat "$RT_TMP/enf1.out" >&2; rt_fail "enforce did not attach"; }
+rt_enforce_bg one
+enf=$RT_ENF_PID
+rt_wait_protected one "$app"
 rt_bg "$RT_TMP/storm.out" timeout 60 podman exec "$(rt_cname app)" sh -c \
 	'i=0; while [ $i -lt 3000 ]; do /bin/busybox true; cat /etc/hostname >/dev/null; i=$((i+1)); done; echo done'
 storm=$RT_BG_PID
@@ -73,14 +73,14 @@ rt_assert_contains "$RT_TMP/storm.out" done
 timeout 5 ls / >/dev/null || rt_fail "the host hangs"
 # Restart: the gap is reported and the container re-attached within 2 s.
 t0=$(date +%s%N)
-rt_bg "$RT_TMP/enf2.out" "$RTGUARD" enforce --alerts "$RT_TMP/alerts2.jsonl" -v
-enf=$RT_BG_PID
-rt_wait_for 5 grep -q "enforcing container ${app:0:12}" "$RT_TMP/enf2.out" || { cat "$RT_TMP/enf2.out" >&2; rt_fail "no re-attach"; }
+rt_enforce_bg two
+enf=$RT_ENF_PID
+rt_wait_protected two "$app"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 rt_log "re-attached after ${ms} ms"
 [ "$ms" -le 2000 ] || rt_fail "re-attach took ${ms} ms (> 2 s)"
-rt_assert_contains "$RT_TMP/enf2.out" "without a clean stop"
-jq -se 'any(.[]; .type == "gap")' "$RT_TMP/alerts2.jsonl" >/dev/null || rt_fail "no gap alert line"
+rt_assert_contains "$RT_TMP/enforce-two.out" "without a clean stop"
+rt_alerted two '.type == "gap"' || rt_fail "no gap alert line"
 kill -TERM "$enf"; rt_wait_exit "$enf" 10 || rt_fail "enforce exit"
 rt_assert_eq "$(rt_sql 'PRAGMA integrity_check')" ok "integrity after enforce kill -9"
 
