@@ -5,5 +5,6 @@ dist_noinst_SCRIPTS += \
 	bench/images.sh \
 	bench/fapolicyd.sh \
 	bench/auditd-window.sh \
-	bench/learn.sh
+	bench/learn.sh \
+	bench/report.sh
 EXTRA_DIST += bench/README.md docs/PERFORMANCE.md

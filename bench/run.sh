@@ -6,7 +6,8 @@
 #   BENCH_SECTIONS  any of: exec open learn scale  (default: all four)
 #   BENCH_CASES     exec/open cases (default: none enforce lockdirs monitor
 #                   fapolicyd; lockdirs is enforce --lock-dirs)
-#   RTGUARD         the binary (default: ../cli/rtguard next to this script)
+#   RTGUARD         the binary (default: ../build/plain/cli/rtguard, made by
+#                   scripts/build.sh)
 #   BENCH_EXECS     execs per measured exec run          (default 1000)
 #   BENCH_OPENS     opens per measured open run          (default 20000)
 #   BENCH_REPS      measured runs per case, median kept  (default 3)
@@ -19,7 +20,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-RTGUARD=${RTGUARD:-$top/cli/rtguard}
+RTGUARD=${RTGUARD:-$top/build/plain/cli/rtguard}
 SECTIONS=${BENCH_SECTIONS:-exec open learn scale}
 N_EXEC=${BENCH_EXECS:-1000}
 N_OPEN=${BENCH_OPENS:-20000}

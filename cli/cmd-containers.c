@@ -14,9 +14,11 @@
 
 #include "cli/cmd.h"
 #include "common/escape.h"
+#include "common/imageref.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "container/container.h"
+#include "store/store.h"
 
 enum { OPT_IMAGE = 'i', OPT_PID = 'p', OPT_WATCH = 'w', OPT_DURATION = 'd' };
 
@@ -74,9 +76,51 @@ print_field(const char *key, const char *value)
 	free(s);
 }
 
-static int
-containers_pid(struct engine *e, pid_t pid, struct rt_error *err)
+/*
+ * How a running 'rtguard enforce' protects the container, from what it
+ * keeps in the database; NULL when none runs (or no database yet).
+ */
+static char *
+protection_of(const char *db_path, const char *id)
 {
+	struct store	*st;
+	struct rt_error	 err;
+	char		 key[128], *v = NULL, *state = NULL;
+	long long	 ms;
+	int		 pid;
+
+	if (store_open(db_path, STORE_READ_ONLY, &st, &err) < 0)
+		return NULL;
+	if (store_meta_get(st, "enforce.state", &state, &err) == 0 &&
+	    state != NULL && sscanf(state, "running %lld %d", &ms, &pid) == 2 &&
+	    kill(pid, 0) == 0) {
+		snprintf(key, sizeof(key), "protection.%s", id);
+		(void)store_meta_get(st, key, &v, &err);
+	}
+	free(state);
+	store_free(st);
+	return v;
+}
+
+/* The first words of a protection line: "protected", "not fully ...". */
+static void
+protection_word(const char *p, char *out, size_t len)
+{
+	size_t	n;
+
+	if (p == NULL) {
+		snprintf(out, len, "-");
+		return;
+	}
+	n = strcspn(p, ":;(");
+	snprintf(out, len, "%.*s", (int)n, p);
+}
+
+static int
+containers_pid(struct engine *e, const char *db_path, pid_t pid,
+    struct rt_error *err)
+{
+	char	*prot;
 	struct container	*c;
 	char			 id[CONTAINER_ID_LEN + 1], num[32];
 
@@ -93,27 +137,36 @@ containers_pid(struct engine *e, pid_t pid, struct rt_error *err)
 	print_field("merged", c->merged_dir);
 	print_field("upper", c->upper_dir);
 	print_field("lower", c->lower_dirs);
+	prot = protection_of(db_path, c->id);
+	print_field("enforce", prot != NULL ? prot : "not enforced (no "
+	    "running 'rtguard enforce' has attached to it)");
+	free(prot);
 	container_free(c);
 	return 0;
 }
 
 static int
-containers_list(struct engine *e, const char *image, struct rt_error *err)
+containers_list(struct engine *e, const char *db_path, const char *image,
+    struct rt_error *err)
 {
 	struct container	**v;
 	size_t			  n, i, shown = 0;
-	char			 *ref, *name;
+	char			 *ref, *name, *prot, word[40];
 
 	if (engine_list_running(e, &v, &n, err) < 0)
 		return -err->code;
-	printf("%-12s  %-7s  %-40s  %s\n", "CONTAINER", "PID", "IMAGE", "NAME");
+	printf("%-12s  %-7s  %-40s  %-20s  %s\n", "CONTAINER", "PID", "IMAGE",
+	    "ENFORCE", "NAME");
 	for (i = 0; i < n; i++) {
 		if (image != NULL && !imageref_matches(image, v[i]->image_ref))
 			continue;
 		ref = rt_escape_str(v[i]->image_ref);
 		name = rt_escape_str(v[i]->name != NULL ? v[i]->name : "");
-		printf("%.12s  %-7d  %-40s  %s\n", v[i]->id,
-		    (int)v[i]->init_pid, ref, name);
+		prot = protection_of(db_path, v[i]->id);
+		protection_word(prot, word, sizeof(word));
+		printf("%.12s  %-7d  %-40s  %-20s  %s\n", v[i]->id,
+		    (int)v[i]->init_pid, ref, word, name);
+		free(prot);
 		free(ref);
 		free(name);
 		shown++;
@@ -159,6 +212,17 @@ watch_detach(const char *id, void *arg)
 }
 
 static void
+watch_unresolved(const char *id, const struct rt_error *err, void *arg)
+{
+	char	*why = rt_escape_str(err->msg);
+
+	(void)arg;
+	printf("unresolved %s %s\n", id, why);
+	fflush(stdout);
+	free(why);
+}
+
+static void
 watch_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig; (void)what;
@@ -169,8 +233,12 @@ static int
 containers_watch(struct engine *e, const struct containers_options *o,
     struct rt_error *err)
 {
-	static const struct tracker_ops ops = { watch_select, watch_attach,
-	    watch_detach, NULL };
+	static const struct tracker_ops ops = {
+		.select = watch_select,
+		.attach = watch_attach,
+		.detach = watch_detach,
+		.unresolved = watch_unresolved,
+	};
 	struct watch_state	 w = { o->image, NULL };
 	struct tracker		*t;
 	struct event		*sigint, *sigterm;
@@ -224,11 +292,11 @@ cmd_containers_exec(const struct cmd_entry *self, struct cmd_globals *g,
 	if (engine_open(g->runtime_socket, &e, err) < 0)
 		return -1;
 	if (o.pid != 0)
-		rc = containers_pid(e, (pid_t)o.pid, err);
+		rc = containers_pid(e, g->db_path, (pid_t)o.pid, err);
 	else if (o.watch)
 		rc = containers_watch(e, &o, err);
 	else
-		rc = containers_list(e, o.image, err);
+		rc = containers_list(e, g->db_path, o.image, err);
 	engine_free(e);
 	return rc < 0 ? -1 : EXIT_OK;
 }
@@ -243,11 +311,17 @@ const struct cmd_entry cmd_containers_entry = {
 "id -> image, init pid and overlay directories); or follow containers as\n"
 "they start and stop, as learn and enforce do.\n"
 "\n"
+"ENFORCE says how a running 'rtguard enforce' protects the container\n"
+"(protected, monitored, partly protected, not fully protectable, ...), and\n"
+"--pid gives its whole reason; '-' when no enforcer has attached to it.\n"
+"\n"
 "Options:\n"
 "  -i, --image REF        only containers of this image (nginx,\n"
 "                         localhost/nginx, docker.io/library/nginx:latest)\n"
 "  -p, --pid PID          resolve the container of host process PID\n"
-"  -w, --watch            print 'start ID IMAGE PID' and 'stop ID' lines\n"
+"  -w, --watch            print 'start ID IMAGE PID' and 'stop ID' lines,\n"
+"                         and 'unresolved ID REASON' while the engine cannot\n"
+"                         describe a container it announced (retried)\n"
 "  -d, --duration SECS    with --watch, stop after this long\n"
 "\n"
 "Examples:\n"

@@ -17,11 +17,13 @@
 
 struct hook_opts {
 	const char	*dir;
+	const char	*sockets;
 	int		 timeout_s;
 };
 
 static const struct option hook_options[] = {
 	{ "dir", required_argument, NULL, 'd' },
+	{ "sockets", required_argument, NULL, 's' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -36,6 +38,12 @@ hook_option(int opt, const char *arg, void *v, struct rt_error *err)
 	switch (opt) {
 	case 'd':
 		o->dir = arg;
+		return 0;
+	case 's':
+		if (arg[0] != '/')
+			return cmd_usage_error(err, "--sockets %s: an absolute "
+			    "directory", arg);
+		o->sockets = arg;
 		return 0;
 	case 't':
 		n = strtol(arg, &end, 10);
@@ -76,14 +84,14 @@ hook_run(int timeout_s, struct rt_error *err)
 		    "enforce is running but");
 	else if (rc < 0)
 		rt_error_wrap(err, "the container is not started");
-	return rc < 0 ? EXIT_FAILURE_ : EXIT_OK;
+	return rc < 0 ? -1 : EXIT_OK;	/* main() prints err */
 }
 
 static int
 cmd_hook_exec(const struct cmd_entry *self, struct cmd_globals *g, int argc,
     char **argv, struct rt_error *err)
 {
-	struct hook_opts	 o = { DEFAULT_HOOKS_DIR, OCIHOOK_TIMEOUT_S };
+	struct hook_opts	 o = { DEFAULT_HOOKS_DIR, NULL, OCIHOOK_TIMEOUT_S };
 	char			 self_path[PATH_MAX];
 	ssize_t			 n;
 	int			 rc, first;
@@ -101,15 +109,15 @@ cmd_hook_exec(const struct cmd_entry *self, struct cmd_globals *g, int argc,
 		    sizeof(self_path) - 1)) < 0)
 			return rt_error_sys(err, errno, "/proc/self/exe");
 		self_path[n] = '\0';
-		if (ocihook_install(o.dir, self_path, err) < 0)
-			return EXIT_FAILURE_;
+		if (ocihook_install(o.dir, self_path, o.sockets, err) < 0)
+			return -1;
 		printf("installed %s/rtguard.json: every container this "
 		    "runtime creates waits for a running 'rtguard enforce' or "
 		    "'rtguard learn' (at most %d s)\n", o.dir, OCIHOOK_TIMEOUT_S);
 		return EXIT_OK;
 	}
 	if (strcmp(argv[first], "uninstall") == 0)
-		return ocihook_uninstall(o.dir, err) < 0 ? EXIT_FAILURE_ :
+		return ocihook_uninstall(o.dir, err) < 0 ? -1 :
 		    EXIT_OK;
 	return cmd_usage_error(err, "unknown action '%s' (install, uninstall, "
 	    "or none to run as the hook)", argv[first]);
@@ -117,7 +125,7 @@ cmd_hook_exec(const struct cmd_entry *self, struct cmd_globals *g, int argc,
 
 const struct cmd_entry cmd_hook_entry = {
 	.name = "hook",
-	.args = "[install|uninstall] [--dir DIR] [--timeout SECS]",
+	.args = "[install|uninstall] [--dir DIR] [--sockets DIR] [--timeout SECS]",
 	.summary = "the OCI hook that protects containers from their first exec",
 	.help =
 "Without an action, run as an OCI createRuntime hook: the runtime (runc,\n"
@@ -133,6 +141,11 @@ const struct cmd_entry cmd_hook_entry = {
 "/etc/containers/oci/hooks.d, which Podman and CRI-O read); 'uninstall'\n"
 "removes it. Docker runs no OCI hooks: there, rtguard attaches on the\n"
 "engine's start event (see README, Known limits).\n"
+"\n"
+"The daemons listen in /run/rtguard/hooks, or in $RTGUARD_HOOK_SOCKETS;\n"
+"--sockets DIR makes the installed hook look there (the hook gets\n"
+"RTGUARD_HOOK_SOCKETS=DIR), so a test's containers wait only for that\n"
+"test's daemons.\n"
 "\n"
 "Examples:\n"
 "  rtguard hook install\n"

@@ -12,8 +12,8 @@
 #include "cli/cmd.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
-#include "policies/portable.h"
-#include "policies/seccomp.h"
+#include "formats/portable.h"
+#include "formats/seccomp.h"
 #include "store/store.h"
 
 enum { OPT_IMAGE = 'i', OPT_FORMAT = 'f', OPT_OUTPUT = 'o',
@@ -71,22 +71,19 @@ policy_option(int opt, const char *optarg, void *arg, struct rt_error *err)
  * reasons the baseline is not ready only warn.
  */
 static int
-seccomp_check(struct store *st, int64_t key, const char *ref, bool force,
+seccomp_check(const struct image_readiness *r, const char *ref, bool force,
     struct rt_error *err)
 {
-	struct image_readiness	r;
-	char			lines[8][200];
-	size_t			n, i;
+	char	lines[8][200];
+	size_t	n, i;
 
-	if (store_image_readiness(st, key, 0, &r, err) < 0)
-		return -err->code;
-	if ((r.reasons & READINESS_NO_START) && !force)
+	if ((r->reasons & READINESS_NO_START) && !force)
 		return rt_error_set(err, EAGAIN, "%s: no container start was "
 		    "observed while learning, so the profile lacks the "
 		    "syscalls of the application's startup and would stop a "
 		    "fresh container; learn again while starting one, or "
 		    "export with --force", ref);
-	n = image_readiness_reasons(&r, lines, 8);
+	n = image_readiness_reasons(r, lines, 8);
 	for (i = 0; i < n; i++)
 		log_warnx("%s: baseline not ready: %s", ref, lines[i]);
 	return 0;
@@ -96,27 +93,30 @@ static int
 export_to(struct store *st, const struct policy_args *a, FILE *out,
     struct rt_error *err)
 {
-	struct baseline	*b;
-	char		*ref;
-	int64_t		 key;
-	int		 rc;
+	struct image_info	*im;
+	struct image_readiness	 r;
+	struct baseline		*b;
+	size_t			 n;
+	int			 rc;
 
+	if ((rc = store_image_select(st, &a->image, 1,
+	    STORE_SELECT_EXACTLY_ONE, &im, &n, err)) < 0)
+		return rc;
+	if ((rc = store_image_readiness(st, im[0].key, 0, &r, err)) < 0 ||
+	    (rc = store_baseline_load(st, im[0].key, &b, err)) < 0)
+		goto out;
 	if (a->format == FORMAT_RTGUARD)
-		return portable_export(st, a->image, out, err);
-	if ((rc = portable_image_select(st, a->image, &key, &ref, err)) < 0)
-		return rc;
-	rc = seccomp_check(st, key, ref, a->force, err);
-	free(ref);
-	if (rc < 0)
-		return rc;
-	if ((rc = store_baseline_load(st, key, &b, err)) < 0)
-		return rc;
-	if (b->n_syscalls == 0)
-		log_warnx("%s has no learned syscalls (was 'rtguard learn' run "
-		    "with audit?); the profile allows only what the runtime "
-		    "needs", b->image_ref);
-	rc = seccomp_export(b, out, err);
+		rc = portable_export(b, im[0].image_id, &r, out, err);
+	else if ((rc = seccomp_check(&r, b->image_ref, a->force, err)) == 0) {
+		if (b->n_syscalls == 0)
+			log_warnx("%s has no learned syscalls (was 'rtguard "
+			    "learn' run with audit?); the profile allows only "
+			    "what the runtime needs", b->image_ref);
+		rc = seccomp_export(b, out, err);
+	}
 	baseline_free(b);
+out:
+	image_info_free(im, n);
 	return rc < 0 ? rc : 0;
 }
 
@@ -200,8 +200,8 @@ policy_import(struct cmd_globals *g, int n, char **files,
 		if ((rc = portable_import(st, pb[i], err)) < 0)
 			break;
 		printf("imported %s: %s (%zu executables, %zu syscalls, "
-		    "%zu writes)\n", files[i], pb[i]->b.image_ref,
-		    pb[i]->b.n_execs, pb[i]->b.n_syscalls, pb[i]->b.n_writes);
+		    "%zu writes)\n", files[i], pb[i]->b->image_ref,
+		    pb[i]->b->n_execs, pb[i]->b->n_syscalls, pb[i]->b->n_writes);
 	}
 	for (i = 0; i < n; i++)
 		portable_baseline_free(pb[i]);

@@ -98,7 +98,7 @@ const struct cmd_entry cmd_report_entry = {
 "\n"
 "Examples:\n"
 "  rtguard report --image nginx --since 24h\n"
-"  rtguard report --json | jq '.events[] | select(.action == \"denied\")'",
+"  rtguard report --json | jq '.events[] | select(.decision == \"denied\")'",
 	.needs_root = false,
 	.options = report_options,
 	.optstring = "i:s:",

@@ -18,6 +18,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_policy_entry,
 	&cmd_containers_entry,
 	&cmd_hook_entry,
+	&cmd_mount_helper_entry,
 	&cmd_version_entry,
 	&cmd_help_entry,
 	NULL
@@ -75,7 +76,8 @@ cmd_print_overview(FILE *out)
 "learned, and writes to protected directories.\n\n"
 "Usage: rtguard COMMAND [OPTIONS]\n\nCommands:\n");
 	for (e = cmd_table; *e != NULL; e++)
-		fprintf(out, "  %-9s %s\n", (*e)->name, (*e)->summary);
+		if (!(*e)->hidden)
+			fprintf(out, "  %-9s %s\n", (*e)->name, (*e)->summary);
 	fprintf(out,
 "\nA typical session:\n"
 "  staging#    rtguard hook install\n"
@@ -107,8 +109,8 @@ cmd_require_root(const struct cmd_entry *e, struct rt_error *err)
 		return 0;
 	return rt_error_set(err, EPERM,
 	    "'rtguard %s' must run as root: it needs CAP_AUDIT_CONTROL for "
-	    "audit and CAP_SYS_ADMIN for fanotify (try: sudo rtguard %s ...)",
-	    e->name, e->name);
+	    "audit and CAP_SYS_ADMIN for fanotify (run it from a root shell)",
+	    e->name);
 }
 
 /* The short option letter's long name, for messages. */

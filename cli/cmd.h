@@ -35,6 +35,7 @@ struct cmd_entry {
 	const char	*summary;	/* one line for `rtguard help` */
 	const char	*help;		/* the full text with an example */
 	bool		 needs_root;
+	bool		 hidden;	/* internal: not in help or the overview */
 	/* Command-specific long options (NULL-terminated), and optstring. */
 	const struct option *options;
 	const char	*optstring;
@@ -50,6 +51,7 @@ extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_policy_entry;
 extern const struct cmd_entry cmd_containers_entry;
 extern const struct cmd_entry cmd_hook_entry;
+extern const struct cmd_entry cmd_mount_helper_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_help_entry;
 

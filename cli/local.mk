@@ -7,6 +7,7 @@ cli_rtguard_SOURCES = \
 	cli/cmd-help.c \
 	cli/cmd-hook.c \
 	cli/cmd-learn.c \
+	cli/cmd-mount-helper.c \
 	cli/cmd-policy.c \
 	cli/cmd-report.c \
 	cli/cmd-version.c \
@@ -18,9 +19,10 @@ cli_rtguard_LDADD = \
 	enforcer/libenforcer.a \
 	learner/liblearner.a \
 	daemon/libdaemon.a \
+	formats/libformats.a \
 	policies/libpolicies.a \
 	container/libcontainer.a \
 	store/libstore.a \
 	common/libcommon.a \
 	$(AUDIT_LIBS) $(SQLITE_LIBS) $(PCRE2_LIBS) $(LIBEVENT_LIBS) \
-	$(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(SECCOMP_LIBS) -lpthread
+	$(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(SECCOMP_LIBS)

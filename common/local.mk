@@ -1,9 +1,11 @@
-# common/: logging, allocation, errors, escaping, hashing, time.
+# common/: logging, allocation, errors, escaping, image references,
+# hashing, time.
 noinst_LIBRARIES += common/libcommon.a
 common_libcommon_a_SOURCES = \
 	common/cleanup.h \
 	common/error.c common/error.h \
 	common/escape.c common/escape.h \
+	common/imageref.c common/imageref.h \
 	common/json.c common/json.h \
 	common/log.c common/log.h \
 	common/sha256.c common/sha256.h \

@@ -1,11 +1,10 @@
-# container/: cgroup -> container id, image references, the Engine API
-# client and the tracker that follows containers as they start and stop.
+# container/: cgroup -> container id, the Engine API client and the
+# tracker that follows containers as they start and stop.
 noinst_LIBRARIES += container/libcontainer.a
 container_libcontainer_a_SOURCES = \
 	container/cgroup.c \
 	container/container.h \
 	container/engine.c \
-	container/imageref.c \
 	container/ocihook.c container/ocihook.h \
 	container/overlay.c \
 	container/tracker.c

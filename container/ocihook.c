@@ -17,11 +17,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/imageref.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "container/ocihook.h"
 
 #define STATE_MAX	(1024 * 1024)
+
+const char *
+ocihook_socket_dir(void)
+{
+	const char	*d = getenv("RTGUARD_HOOK_SOCKETS");
+
+	return d != NULL && d[0] == '/' ? d : OCIHOOK_DIR;
+}
 
 /* --- state and resolution ----------------------------------------------- */
 
@@ -202,6 +211,82 @@ ocihook_resolve(const struct oci_state *st, struct container **out,
 	return 0;
 }
 
+/*
+ * What the hook hands a daemon: the container as resolved above, so the
+ * daemon reads no file on its loop. Only root can reach the sockets, but
+ * the message is still checked as if hostile.
+ */
+static char *
+container_message(const struct container *c, bool cap_sys_admin)
+{
+	json_t	*o;
+	char	*s;
+
+	o = json_pack("{s:s, s:i, s:s, s:b}", "id", c->id, "pid",
+	    (int)c->init_pid, "root", c->merged_dir, "cap_sys_admin",
+	    cap_sys_admin);
+	if (c->upper_dir != NULL)
+		json_object_set_new(o, "upper", json_string(c->upper_dir));
+	if (c->image_id != NULL)
+		json_object_set_new(o, "image_id", json_string(c->image_id));
+	if (c->image_ref != NULL)
+		json_object_set_new(o, "image", json_string(c->image_ref));
+	if (c->name != NULL)
+		json_object_set_new(o, "name", json_string(c->name));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static char *
+opt_path(json_t *o, const char *key)
+{
+	const char	*v = json_string_value(json_object_get(o, key));
+
+	return v != NULL && v[0] == '/' ? xstrdup(v) : NULL;
+}
+
+int
+ocihook_parse_container(const char *json, size_t len, struct container **out,
+    bool *cap_sys_admin, struct rt_error *err)
+{
+	struct container	*c;
+	json_error_t		 je;
+	json_t			*o;
+	const char		*id, *v;
+	json_int_t		 pid;
+
+	*out = NULL;
+	if ((o = json_loadb(json, len, 0, &je)) == NULL)
+		return rt_error_set(err, EPROTO, "hook message is not JSON: %s",
+		    je.text);
+	id = json_string_value(json_object_get(o, "id"));
+	pid = json_integer_value(json_object_get(o, "pid"));
+	v = json_string_value(json_object_get(o, "root"));
+	if (!hex_id(id) || pid <= 0 || pid > 0x3fffffff || v == NULL ||
+	    v[0] != '/') {
+		json_decref(o);
+		return rt_error_set(err, EPROTO, "hook message lacks an id, a "
+		    "pid or an absolute root");
+	}
+	c = xcalloc(1, sizeof(*c));
+	memcpy(c->id, id, sizeof(c->id));
+	c->init_pid = (pid_t)pid;
+	c->merged_dir = xstrdup(v);
+	c->upper_dir = opt_path(o, "upper");
+	if ((v = json_string_value(json_object_get(o, "image_id"))) != NULL)
+		c->image_id = xstrdup(v);
+	if ((v = json_string_value(json_object_get(o, "image"))) != NULL &&
+	    imageref_normalise(v, &c->image_ref, err) < 0)
+		c->image_ref = NULL;
+	v = json_string_value(json_object_get(o, "name"));
+	c->name = xstrdup(v != NULL ? v : c->id);
+	*cap_sys_admin = json_is_true(json_object_get(o, "cap_sys_admin"));
+	json_decref(o);
+	*out = c;
+	return 0;
+}
+
 /* --- the daemon's side -------------------------------------------------- */
 
 struct ocihook_server {
@@ -249,10 +334,11 @@ static void
 call_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct ocihook_call	*call = arg;
-	struct oci_state	 st;
+	struct container	*c;
 	struct rt_error		 err;
 	ssize_t			 r;
 	char			*nl;
+	bool			 cap;
 
 	(void)what;
 	call->buf = xreallocarray(call->buf, 1, call->len + 4097);
@@ -270,14 +356,13 @@ call_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	event_del(call->ev);
-	if (ocihook_parse_state(call->buf, nl ? (size_t)(nl - call->buf) :
-	    call->len, &st, &err) < 0) {
+	if (ocihook_parse_container(call->buf, nl ? (size_t)(nl - call->buf) :
+	    call->len, &c, &cap, &err) < 0) {
 		log_warnx("OCI hook: %s", err.msg);
-		ocihook_reply(call, true, "bad state; not handled");
+		ocihook_reply(call, true, "bad message; not handled");
 		return;
 	}
-	call->s->cb(call, &st, call->s->arg);
-	ocihook_state_clear(&st);
+	call->s->cb(call, c, cap, call->s->arg);
 }
 
 static void
@@ -307,14 +392,17 @@ ocihook_listen(struct event_base *base, const char *role, ocihook_cb cb,
 	struct sockaddr_un	 sun;
 
 	*out = NULL;
-	if ((mkdir("/run/rtguard", 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(OCIHOOK_DIR, 0700) < 0 && errno != EEXIST))
-		return rt_error_sys(err, errno, "%s", OCIHOOK_DIR);
+	if (strcmp(ocihook_socket_dir(), OCIHOOK_DIR) == 0 &&
+	    mkdir("/run/rtguard", 0700) < 0 && errno != EEXIST)
+		return rt_error_sys(err, errno, "/run/rtguard");
+	if (mkdir(ocihook_socket_dir(), 0700) < 0 && errno != EEXIST)
+		return rt_error_sys(err, errno, "%s", ocihook_socket_dir());
 	s = xcalloc(1, sizeof(*s));
 	s->base = base;
 	s->cb = cb;
 	s->arg = arg;
-	s->path = xasprintf("%s/%s-%d.sock", OCIHOOK_DIR, role, (int)getpid());
+	s->path = xasprintf("%s/%s-%d.sock", ocihook_socket_dir(), role,
+	    (int)getpid());
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", s->path);
@@ -403,31 +491,52 @@ int
 ocihook_run(const char *state, size_t len, int timeout_s,
     struct rt_error *err)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[PATH_MAX];
-	size_t		 n;
-	int		 rc = 0;
+	struct oci_state	 st;
+	struct container	*c;
+	struct rt_error		 e2;
+	DIR			*d;
+	struct dirent		*de;
+	char			 path[PATH_MAX], *msg;
+	size_t			 n;
+	bool			 cap;
+	int			 rc = 0;
 
-	if ((d = opendir(OCIHOOK_DIR)) == NULL)
+	if ((d = opendir(ocihook_socket_dir())) == NULL)
 		return 0;	/* no daemon has ever listened here */
+	if (ocihook_parse_state(state, len, &st, err) < 0) {
+		closedir(d);
+		return -err->code;
+	}
+	rc = ocihook_resolve(&st, &c, &cap, &e2);
+	ocihook_state_clear(&st);
+	if (rc < 0) {
+		/* Nothing to match a baseline with: the engine's event will. */
+		closedir(d);
+		log_warnx("%s; rtguard attaches when the engine reports it "
+		    "started", e2.msg);
+		return 0;
+	}
+	msg = container_message(c, cap);
+	container_free(c);
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		n = strlen(de->d_name);
 		if (n < 6 || strcmp(de->d_name + n - 5, ".sock") != 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", OCIHOOK_DIR, de->d_name);
-		rc = ask_daemon(path, state, len, timeout_s * 1000, err);
+		snprintf(path, sizeof(path), "%s/%s", ocihook_socket_dir(),
+		    de->d_name);
+		rc = ask_daemon(path, msg, strlen(msg), timeout_s * 1000, err);
 	}
+	free(msg);
 	closedir(d);
 	return rc;
 }
 
 int
 ocihook_install(const char *dir, const char *rtguard_path,
-    struct rt_error *err)
+    const char *sockets, struct rt_error *err)
 {
 	json_t	*o;
-	char	 path[PATH_MAX], tmp[PATH_MAX];
+	char	 path[PATH_MAX], tmp[PATH_MAX], *env;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return rt_error_sys(err, errno, "%s", dir);
@@ -439,6 +548,12 @@ ocihook_install(const char *dir, const char *rtguard_path,
 	    "timeout", OCIHOOK_TIMEOUT_S + 5,
 	    "when", "always", 1,
 	    "stages", "createRuntime");
+	if (sockets != NULL) {
+		env = xasprintf("RTGUARD_HOOK_SOCKETS=%s", sockets);
+		json_object_set_new(json_object_get(o, "hook"), "env",
+		    json_pack("[s]", env));
+		free(env);
+	}
 	if (json_dump_file(o, tmp, JSON_INDENT(2)) < 0 ||
 	    rename(tmp, path) < 0) {
 		json_decref(o);

@@ -19,7 +19,7 @@
 #include "common/error.h"
 #include "container/container.h"
 
-#define OCIHOOK_DIR		"/run/rtguard/hooks"
+#define OCIHOOK_DIR		"/run/rtguard/hooks"	/* the default */
 #define OCIHOOK_TIMEOUT_S	10	/* how long the hook waits for a daemon */
 
 struct oci_state {
@@ -29,6 +29,12 @@ struct oci_state {
 	char	*status;		/* "creating" while the hook runs */
 };
 
+/*
+ * Where the daemons' sockets are: $RTGUARD_HOOK_SOCKETS (absolute), else
+ * OCIHOOK_DIR. A test points its daemons and its hook at a directory of
+ * its own, so its containers never wait for another test's daemons.
+ */
+const char *ocihook_socket_dir(void);
 /* Parse the state JSON the runtime writes on the hook's stdin. Pure. */
 int	ocihook_parse_state(const char *json, size_t len, struct oci_state *st,
 	    struct rt_error *err);
@@ -40,6 +46,9 @@ void	ocihook_state_clear(struct oci_state *st);
  */
 int	ocihook_resolve(const struct oci_state *st, struct container **out,
 	    bool *cap_sys_admin, struct rt_error *err);
+/* The message a daemon receives from the hook: a resolved container. */
+int	ocihook_parse_container(const char *json, size_t len,
+	    struct container **out, bool *cap_sys_admin, struct rt_error *err);
 
 /*
  * A daemon's side. on_state runs on the loop for each hook; it answers
@@ -48,8 +57,9 @@ int	ocihook_resolve(const struct oci_state *st, struct container **out,
 struct ocihook_server;
 struct ocihook_call;
 struct event_base;
-typedef void (*ocihook_cb)(struct ocihook_call *call,
-	    const struct oci_state *st, void *arg);
+/* c (resolved by the hook; the callee's) is about to start. */
+typedef void (*ocihook_cb)(struct ocihook_call *call, struct container *c,
+	    bool cap_sys_admin, void *arg);
 int	ocihook_listen(struct event_base *base, const char *role,
 	    ocihook_cb on_state, void *arg, struct ocihook_server **out,
 	    struct rt_error *err);
@@ -57,15 +67,19 @@ void	ocihook_reply(struct ocihook_call *call, bool ok, const char *msg);
 void	ocihook_server_free(struct ocihook_server *s);
 
 /*
- * The client: hand stdin's state to every listening daemon and wait (at
- * most timeout_s) for each answer. 0 = start the container; -EPERM = a
- * daemon refused (msg says why); -ETIMEDOUT = a daemon did not answer.
+ * The client: resolve stdin's state into a container, hand it to every
+ * listening daemon and wait (at most timeout_s) for each answer. 0 =
+ * start the container; -EPERM = a daemon refused (err says why);
+ * -ETIMEDOUT = a daemon did not answer.
  */
 int	ocihook_run(const char *state, size_t len, int timeout_s,
 	    struct rt_error *err);
-/* Write (or remove) the hook's JSON for the runtime into dir. */
+/*
+ * Write (or remove) the hook's JSON for the runtime into dir; sockets, if
+ * not NULL, is passed to the hook as $RTGUARD_HOOK_SOCKETS.
+ */
 int	ocihook_install(const char *dir, const char *rtguard_path,
-	    struct rt_error *err);
+	    const char *sockets, struct rt_error *err);
 int	ocihook_uninstall(const char *dir, struct rt_error *err);
 
 #endif

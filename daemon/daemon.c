@@ -85,25 +85,32 @@ tr_unresolved(const char *id, const struct rt_error *err, void *arg)
 		d->role.unresolved(id, err, d->role.arg);
 }
 
+/* The first listing is done: every running container was considered. */
+static void
+tr_ready(void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (d->role.running != NULL)
+		d->role.running(d->role.arg);
+}
+
 static const struct tracker_ops tracker_ops = {
-	tr_select, tr_attach, tr_detach, tr_unresolved,
+	.select = tr_select,
+	.attach = tr_attach,
+	.detach = tr_detach,
+	.unresolved = tr_unresolved,
+	.ready = tr_ready,
 };
 
 static void
-on_hook(struct ocihook_call *call, const struct oci_state *st, void *arg)
+on_hook(struct ocihook_call *call, struct container *c, bool cap, void *arg)
 {
-	struct daemon		*d = arg;
-	struct container	*c;
-	struct rt_error		 err;
-	bool			 cap;
+	struct daemon	*d = arg;
 
 	if (d->role.hook == NULL) {
+		container_free(c);
 		ocihook_reply(call, true, "not handled");
-		return;
-	}
-	if (ocihook_resolve(st, &c, &cap, &err) < 0) {
-		log_warnx("OCI hook: %s; left to the engine's events", err.msg);
-		ocihook_reply(call, true, "not resolved");
 		return;
 	}
 	d->role.hook(call, c, cap, d->role.arg);
@@ -186,8 +193,6 @@ daemon_run(struct daemon *d, struct rt_error *err)
 	    &d->hooks, &e2) < 0)
 		log_warnx("not listening for the OCI hook (%s): containers are "
 		    "attached when the engine reports them started", e2.msg);
-	if (d->role.running != NULL)
-		d->role.running(d->role.arg);
 	if (d->cfg.duration_s > 0) {
 		tv.tv_sec = d->cfg.duration_s;
 		tv.tv_usec = 0;

@@ -45,7 +45,8 @@ struct daemon_role {
 	void	(*hook)(struct ocihook_call *call, struct container *c,
 		    bool cap_sys_admin, void *arg);
 	void	(*reload)(void *arg);		/* optional: SIGHUP */
-	void	(*running)(void *arg);		/* optional: loop is up */
+	/* Optional: up, and every container running at start considered. */
+	void	(*running)(void *arg);
 	/*
 	 * Optional: undo what must not outlive rtguard (mounts, audit
 	 * rules). Runs once: after the loop, or from fatal().

@@ -8,6 +8,7 @@
  * Identical decisions (container, type, path, reason) within AGG_WINDOW_MS
  * are aggregated: the first is recorded at once, the rest as one record
  * with a count and the first and last time when the window closes.
+ * A record's line is formats/event-json.h's, the same as report --json's.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -22,6 +23,7 @@
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
 #include "enforcer/internal.h"
+#include "formats/event-json.h"
 
 #define QUEUE_MAX_BYTES	(4 * 1024 * 1024)
 #define AGG_SLOTS	1024
@@ -47,6 +49,7 @@ struct alerts {
 	char			*q;
 	size_t			 qlen, qoff;
 	uint64_t		 shed;
+	struct event_json	*ej;		/* the decision lines */
 	struct agg		 slots[AGG_SLOTS];
 };
 
@@ -77,19 +80,10 @@ alerts_writable(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-queue_line(struct alerts *al, json_t *o)
+queue_line(struct alerts *al, const char *s, size_t n)
 {
-	char	*s;
-	size_t	 n;
-
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (s == NULL)
-		return;
-	n = strlen(s);
 	if (al->qlen + n + 1 > QUEUE_MAX_BYTES) {
 		al->shed++;
-		free(s);
 		return;
 	}
 	if (al->qoff > 0 && al->qoff == al->qlen)
@@ -98,30 +92,21 @@ queue_line(struct alerts *al, json_t *o)
 	memcpy(al->q + al->qlen, s, n);
 	al->q[al->qlen + n] = '\n';
 	al->qlen += n + 1;
-	free(s);
 	queue_drain(al);
 }
 
-static void
-set_time(json_t *o, const char *key, int64_t ms)
-{
-	char	t[40];
-
-	time_rfc3339(ms, t, sizeof(t));
-	json_object_set_new(o, key, json_string(t));
-}
-
-/* One decision record: the store event and the alert line. */
+/*
+ * One decision record: the store event and the alert line, both from the
+ * same struct rt_event (its count and first/last say how many and when).
+ */
 static void
 emit(struct enforcer *enf, const struct agg *a, uint64_t count)
 {
 	struct rt_event	 ev;
-	json_t		*o;
-	char		*reason;
+	struct rt_error	 err;
+	const char	*line;
+	size_t		 len;
 
-	reason = count > 1 ? xasprintf("%s (%llu times in %.1f s)", a->reason,
-	    (unsigned long long)count, (double)(a->last_ms - a->first_ms) /
-	    1000) : xstrdup(a->reason);
 	memset(&ev, 0, sizeof(ev));
 	ev.time_ms = count > 1 ? a->last_ms : a->first_ms;
 	ev.image_ref = a->image;
@@ -132,36 +117,18 @@ emit(struct enforcer *enf, const struct agg *a, uint64_t count)
 	ev.kind = a->kind;
 	ev.path = a->path;
 	ev.action = a->denied ? ACTION_DENIED : ACTION_ALERTED;
-	ev.reason = reason;
+	ev.reason = a->reason;
 	ev.comm = a->comm;
 	ev.route = a->route;
 	ev.mode = a->mode;
 	ev.count = (int64_t)count;
 	ev.first_ms = a->first_ms;
 	store_writer_event(enf->writer, &ev);
-	free(reason);
-
-	o = json_object();
-	set_time(o, "time", ev.time_ms);
-	json_object_set_new(o, "image", rt_json_escaped(a->image));
-	json_object_set_new(o, "container", json_string(a->container));
-	json_object_set_new(o, "pid", json_integer(a->pid));
-	json_object_set_new(o, "ppid", json_integer(a->ppid));
-	json_object_set_new(o, "exe", rt_json_escaped(a->exe));
-	json_object_set_new(o, "comm", rt_json_escaped(a->comm));
-	json_object_set_new(o, "type", json_string(event_kind_name(a->kind)));
-	json_object_set_new(o, "path", rt_json_escaped(a->path));
-	json_object_set_new(o, "decision", json_string(a->denied ? "denied" :
-	    "alerted"));
-	json_object_set_new(o, "reason", json_string(a->reason));
-	json_object_set_new(o, "route", json_string(a->route));
-	json_object_set_new(o, "mode", json_string(a->mode));
-	json_object_set_new(o, "count", json_integer((json_int_t)count));
-	if (count > 1) {
-		set_time(o, "first", a->first_ms);
-		set_time(o, "last", a->last_ms);
+	if (event_json_format(enf->alerts->ej, &ev, &line, &len, &err) < 0) {
+		log_warnx("alert line: %s", err.msg);
+		return;
 	}
-	queue_line(enf->alerts, o);
+	queue_line(enf->alerts, line, len);
 }
 
 static void
@@ -261,20 +228,27 @@ alerts_tick(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Not a decision: a shape of its own, the same time and escaping. */
 void
 alerts_status(struct enforcer *enf, const char *type, const char *container_id,
     const char *image, const char *reason)
 {
 	json_t	*o = json_object();
+	char	*s;
 
-	set_time(o, "time", time_now_ms());
+	json_object_set_new(o, "time", rt_json_time(time_now_ms()));
 	json_object_set_new(o, "type", json_string(type));
 	if (image != NULL)
 		json_object_set_new(o, "image", rt_json_escaped(image));
 	if (container_id != NULL)
-		json_object_set_new(o, "container", json_string(container_id));
-	json_object_set_new(o, "reason", json_string(reason));
-	queue_line(enf->alerts, o);
+		json_object_set_new(o, "container",
+		    rt_json_escaped(container_id));
+	json_object_set_new(o, "reason", rt_json_escaped(reason));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (s != NULL)
+		queue_line(enf->alerts, s, strlen(s));
+	free(s);
 }
 
 struct alerts *
@@ -284,6 +258,7 @@ alerts_new(struct event_base *base, int fd)
 
 	al->base = base;
 	al->fd = fd;
+	al->ej = event_json_new();
 	return al;
 }
 
@@ -344,5 +319,6 @@ alerts_free(struct alerts *al)
 		log_warnx("%zu bytes of alert lines not written (output not "
 		    "ready)", al->qlen - al->qoff);
 	free(al->q);
+	event_json_free(al->ej);
 	free(al);
 }

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -33,9 +35,43 @@ answer(int gfd, int efd, bool allow)
 		log_warn("fanotify answer");
 }
 
+/*
+ * The loader comes with every dynamic exec and is never cached in the
+ * kernel; its inode, once seen as image content that cannot change, is
+ * remembered so that its events skip the path and origin reads.
+ */
+static const struct enf_loader *
+loader_known(const struct enf_container *ec, const struct stat *st)
+{
+	size_t	i;
+
+	for (i = 0; i < ec->n_loaders; i++)
+		if (ec->loaders[i].dev == st->st_dev &&
+		    ec->loaders[i].ino == st->st_ino)
+			return &ec->loaders[i];
+	return NULL;
+}
+
 static void
-decide_exec_event(struct enf_container *ec, int fd, pid_t tid,
-    const char *path, bool deleted, struct decision *d)
+loader_remember(struct enf_container *ec, const struct stat *st,
+    const char *path)
+{
+	struct enf_loader	*l;
+
+	if (ec->n_loaders == ENF_LOADERS || strlen(path) >= sizeof(l->path) ||
+	    loader_known(ec, st) != NULL)
+		return;
+	l = &ec->loaders[ec->n_loaders++];
+	l->dev = st->st_dev;
+	l->ino = st->st_ino;
+	memcpy(l->path, path, strlen(path) + 1);
+}
+
+static bool cache_allowed(int fd);
+
+static void
+decide_exec_event(struct enf_container *ec, int fd, const struct stat *st,
+    pid_t tid, const char *path, bool deleted, struct decision *d)
 {
 	struct exec_query	q;
 	struct rt_error		err;
@@ -46,7 +82,9 @@ decide_exec_event(struct enf_container *ec, int fd, pid_t tid,
 	q.deleted = deleted;
 	q.origin = container_file_origin(ec->c, fd, path);
 	q.loader = q.origin == ORIGIN_IMAGE && decide_is_loader_path(path) ?
-	    procinfo_loader_use(tid, fd) : LOADER_NOT_A_LOADER;
+	    procinfo_loader_use(ec->names, tid, st) : LOADER_NOT_A_LOADER;
+	if (q.loader != LOADER_NOT_A_LOADER && !deleted && cache_allowed(fd))
+		loader_remember(ec, st, path);
 	decide_exec(&ec->ctx, &q, d);
 	if (d->verdict != VERDICT_NEED_HASH)
 		return;
@@ -58,94 +96,125 @@ decide_exec_event(struct enf_container *ec, int fd, pid_t tid,
 	decide_exec(&ec->ctx, &q, d);
 }
 
-static void
-handle_event(struct enf_container *ec, const struct fanotify_event_metadata *md)
+/*
+ * An allowed exec may be cached in the kernel (an ignore mark: no more
+ * events for the inode) only when its file cannot change under the
+ * container: on a read-only mount, with no other name it could be
+ * reached and written by. The mark goes when the file is modified (no
+ * FAN_MARK_IGNORED_SURV_MODIFY), and mmap writes or renames cannot
+ * happen on a read-only mount at all.
+ */
+static bool
+cache_allowed(int fd)
 {
-	struct enforcer		*enf = ec->enf;
-	struct proc_identity	 who;
-	struct decision		 d;
-	char			 link[64], path[PATH_MAX];
-	ssize_t			 n;
-	size_t			 len;
-	bool			 is_exec, deleted = false, enforce;
+	struct statvfs	sv;
+	struct stat	st;
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", md->fd);
-	n = readlink(link, path, sizeof(path) - 1);
+	return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY) &&
+	    fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1;
+}
+
+static void
+read_path(int fd, char *path, size_t len, bool *deleted)
+{
+	char	link[64];
+	ssize_t	n;
+	size_t	l, sl = strlen(DELETED_SUFFIX);
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, len - 1);
 	path[n > 0 ? n : 0] = '\0';
-	len = strlen(path);
-	if (len > strlen(DELETED_SUFFIX) && strcmp(path + len -
-	    strlen(DELETED_SUFFIX), DELETED_SUFFIX) == 0) {
-		path[len - strlen(DELETED_SUFFIX)] = '\0';
-		deleted = true;
+	l = strlen(path);
+	*deleted = l > sl && strcmp(path + l - sl, DELETED_SUFFIX) == 0;
+	if (*deleted)
+		path[l - sl] = '\0';
+}
+
+static void
+on_exec(struct enf_container *ec, int gfd,
+    const struct fanotify_event_metadata *md)
+{
+	struct enforcer			*enf = ec->enf;
+	const struct enf_loader		*known;
+	struct exec_query		 q;
+	struct proc_identity		 who;
+	struct decision			 d;
+	struct stat			 st;
+	char				 path[PATH_MAX];
+	bool				 deleted = false, enforce;
+
+	if (fstat(md->fd, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	if ((known = loader_known(ec, &st)) != NULL) {
+		/* The fast path of every dynamic exec. */
+		snprintf(path, sizeof(path), "%s", known->path);
+		memset(&q, 0, sizeof(q));
+		q.path = path;
+		q.origin = ORIGIN_IMAGE;
+		q.loader = procinfo_loader_use(ec->names, md->pid, &st);
+		decide_exec(&ec->ctx, &q, &d);
+	} else {
+		read_path(md->fd, path, sizeof(path), &deleted);
+		container_path(ec->c, path);
+		decide_exec_event(ec, md->fd, &st, md->pid, path, deleted, &d);
 	}
-	container_path(ec->c, path);
-	is_exec = (md->mask & FAN_OPEN_EXEC_PERM) != 0;
-	if (is_exec)
-		decide_exec_event(ec, md->fd, md->pid, path, deleted, &d);
-	else
-		decide_open(&ec->ctx, path, intent_of_tid(md->pid), &d);
 	enforce = d.verdict == VERDICT_DENY && ec->mode == POLICY_MODE_PROTECT;
 	/* Who asked, read while the thread still waits (refusals only). */
 	if (d.verdict == VERDICT_DENY)
 		procinfo_identity(md->pid, &who);
-	answer(ec->fd, md->fd, !enforce);
+	answer(gfd, md->fd, !enforce);
 	enf->decisions++;
 	if (d.verdict != VERDICT_DENY) {
 		ec->allowed++;
-		/*
-		 * Cached until the file changes (no FAN_MARK_IGNORED_SURV_
-		 * MODIFY). In protect mode cached files cannot change at all:
-		 * they sit on read-only mounts (harden.c).
-		 */
-		if (d.cacheable &&
-		    fanotify_mark(ec->fd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK,
-		    is_exec ? FAN_OPEN_EXEC_PERM : FAN_OPEN_PERM, md->fd,
-		    NULL) < 0)
+		if (d.cacheable && cache_allowed(md->fd) &&
+		    fanotify_mark(gfd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK,
+		    FAN_OPEN_EXEC_PERM, md->fd, NULL) < 0)
 			log_debug("ignore mark on %s: %s", path,
 			    strerror(errno));
 		return;
 	}
-	alerts_record(enf, ec, &who, is_exec ? EVENT_EXEC : EVENT_WRITE,
-	    path, enforce, d.route, d.reason);
+	alerts_record(enf, ec, &who, EVENT_EXEC, path, enforce, d.route,
+	    d.reason);
+}
+
+/* Monitor mode: content written (a notification; nothing waits). */
+static void
+on_write(struct enf_container *ec, int gfd,
+    const struct fanotify_event_metadata *md)
+{
+	struct proc_identity	 who;
+	struct decision		 d;
+	char			 path[PATH_MAX];
+	bool			 deleted;
+
+	read_path(md->fd, path, sizeof(path), &deleted);
+	container_path(ec->c, path);
+	decide_open(&ec->ctx, path, INTENT_WRITE, &d);
+	/*
+	 * One event per inode is enough (a log written all day costs one):
+	 * further writes to it are ignored, surviving modification.
+	 */
+	(void)fanotify_mark(gfd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK |
+	    FAN_MARK_IGNORED_SURV_MODIFY, FAN_CLOSE_WRITE | FAN_MODIFY, md->fd,
+	    NULL);
+	if (d.verdict != VERDICT_DENY)
+		return;
+	procinfo_identity(md->pid, &who);
+	alerts_record(ec->enf, ec, &who, EVENT_WRITE, path, false, d.route,
+	    d.reason);
 }
 
 void
-enf_container_readable(int fd, short what, void *arg)
+enf_container_event(struct fangroup *g,
+    const struct fanotify_event_metadata *md, void *arg)
 {
-	struct enf_container			*ec = arg;
-	char					 buf[8192]
-	    __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	const struct fanotify_event_metadata	*md;
-	ssize_t					 len;
+	struct enf_container	*ec = arg;
+	int			 gfd = fangroup_fd(g);
 
-	(void)what;
-	for (;;) {
-		len = read(fd, buf, sizeof(buf));
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len <= 0)
-			return;
-		for (md = (void *)buf; FAN_EVENT_OK(md, len);
-		    md = FAN_EVENT_NEXT(md, len)) {
-			if (md->vers != FANOTIFY_METADATA_VERSION) {
-				log_warnx("fanotify metadata version %d, built "
-				    "for %d", md->vers,
-				    FANOTIFY_METADATA_VERSION);
-				if (md->fd >= 0)
-					answer(ec->fd, md->fd, true);
-				continue;
-			}
-			if (md->mask & FAN_Q_OVERFLOW) {
-				ec->enf->overflows++;
-				log_warnx("container %.12s: fanotify queue "
-				    "overflow (%llu so far)", ec->c->id,
-				    (unsigned long long)ec->enf->overflows);
-			}
-			if (md->fd < 0)
-				continue;
-			if (md->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM))
-				handle_event(ec, md);
-			close(md->fd);
-		}
-	}
+	if (md->mask & FAN_OPEN_EXEC_PERM)
+		on_exec(ec, gfd, md);
+	else if (md->mask & (FAN_CLOSE_WRITE | FAN_MODIFY))
+		on_write(ec, gfd, md);
+	else if (md->mask & (FAN_OPEN_PERM | FAN_ACCESS_PERM))
+		answer(gfd, md->fd, true);	/* not asked for: never block */
 }

@@ -52,18 +52,20 @@ policy_reload(evutil_socket_t fd, short what, void *arg)
 	}
 	policy_free(enf->policy);
 	enf->policy = p;
-	for (i = 0; i < enf->n_cs; i++)
+	for (i = 0; i < enf->n_cs; i++) {
 		enf_context_refresh(enf->cs[i]);
+		enf_policy_changed(enf->cs[i]);
+	}
 	/*
 	 * Allowed inodes were cached in the kernel under the old policy:
 	 * flush the inode marks (the ignore marks), keep the filesystem mark.
 	 */
 	for (i = 0; i < enf->n_cs; i++)
-		if (fanotify_mark(enf->cs[i]->fd, FAN_MARK_FLUSH, 0, AT_FDCWD,
+		if (fanotify_mark(fangroup_fd(enf->cs[i]->g), FAN_MARK_FLUSH, 0, AT_FDCWD,
 		    NULL) < 0)
 			log_warn("container %.12s: flushing cached decisions",
 			    enf->cs[i]->c->id);
-	log_warnx("policy reloaded from %s", policy_dir(enf));
+	log_notice("policy reloaded from %s", policy_dir(enf));
 }
 
 static void
@@ -111,35 +113,21 @@ heartbeat(evutil_socket_t fd, short what, void *arg)
 	store_writer_meta(enf->writer, "enforce.state", v);
 }
 
-static bool
-wanted(const struct enforce_options *o, const char *ref)
-{
-	size_t	i;
-
-	if (o->n_images == 0)
-		return true;
-	for (i = 0; i < o->n_images; i++)
-		if (imageref_matches(o->images[i], ref))
-			return true;
-	return false;
-}
-
 /* Load the baselines of the images to enforce, before the writer owns st. */
 static int
 load_images(struct enforcer *enf, struct store *st, struct rt_error *err)
 {
 	struct image_info	*im;
 	struct baseline		*b;
-	size_t			 n, i, j;
-	bool			 matched;
+	size_t			 n, i;
 
-	if (store_image_list(st, &im, &n, err) < 0)
-		return -err->code;
+	/* Each --image must select at least one image with a baseline. */
+	if (store_image_select(st, enf->o->images, enf->o->n_images,
+	    STORE_SELECT_EACH_AT_LEAST_ONE | STORE_SELECT_WITH_BASELINE, &im,
+	    &n, err) < 0)
+		return -err->code;	/* names the pattern and the database */
 	enf->images = xcalloc(n + 1, sizeof(*enf->images));
 	for (i = 0; i < n; i++) {
-		if (!wanted(enf->o, im[i].ref) ||
-		    (im[i].executables == 0 && im[i].learn_first_ms == 0))
-			continue;
 		if (store_baseline_load(st, im[i].key, &b, err) < 0) {
 			image_info_free(im, n);
 			return -err->code;
@@ -151,20 +139,6 @@ load_images(struct enforcer *enf, struct store *st, struct rt_error *err)
 		enf->images[enf->n_images++].b = b;
 		log_info("baseline for %s: %zu executables, %zu writes",
 		    im[i].ref, b->n_execs, b->n_writes);
-	}
-	for (j = 0; j < enf->o->n_images; j++) {
-		matched = false;
-		for (i = 0; i < enf->n_images; i++)
-			if (imageref_matches(enf->o->images[j],
-			    enf->images[i].ref))
-				matched = true;
-		if (!matched) {
-			image_info_free(im, n);
-			return rt_error_set(err, ENOENT, "--image %s: no image "
-			    "with a baseline matches in %s; run 'rtguard learn "
-			    "--image %s' first", enf->o->images[j], store_path(st),
-			    enf->o->images[j]);
-		}
 	}
 	image_info_free(im, n);
 	if (enf->n_images == 0)
@@ -233,9 +207,10 @@ enf_running(void *arg)
 {
 	struct enforcer	*enf = arg;
 
-	log_notice("enforcing %zu image%s with baselines%s; Ctrl-C stops",
-	    enf->n_images, enf->n_images == 1 ? "" : "s",
-	    enf->o->monitor ? " in monitor mode" : "");
+	log_notice("enforcing %zu image%s with baselines%s, %zu running "
+	    "container%s attached; Ctrl-C stops", enf->n_images,
+	    enf->n_images == 1 ? "" : "s", enf->o->monitor ?
+	    " in monitor mode" : "", enf->n_cs, enf->n_cs == 1 ? "" : "s");
 }
 
 /* Undo what must not outlive us: our mounts (also from fatal()). */
@@ -291,12 +266,17 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 		goto out;
 	}
 	report_gap(enf, st);
+	/* An earlier enforcer's mounts, to take over (it died, or was killed). */
+	if (store_meta_list(st, "mounts.", &enf->saved_ids, &enf->saved_mounts,
+	    &enf->n_saved, &e2) < 0)
+		log_warnx("%s", e2.msg);
 	memset(&role, 0, sizeof(role));
 	role.name = "enforce";
 	role.arg = enf;
 	role.select = enf_tracker_select;
 	role.attach = enf_tracker_attach;
 	role.detach = enf_tracker_detach;
+	role.unresolved = enf_tracker_unresolved;
 	role.hook = enf_on_hook;
 	role.reload = enf_reload;
 	role.running = enf_running;
@@ -344,6 +324,12 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 	if (daemon_close(enf->daemon, NULL, &e2) < 0 && rc == 0)
 		rc = rt_error_set(err, e2.code, "%s", e2.msg);
 out:
+	for (size_t i = 0; i < enf->n_saved; i++) {
+		free(enf->saved_ids[i]);
+		free(enf->saved_mounts[i]);
+	}
+	free(enf->saved_ids);
+	free(enf->saved_mounts);
 	images_free(enf);
 	alerts_free(enf->alerts);
 	close(afd);

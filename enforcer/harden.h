@@ -1,46 +1,56 @@
 /*
  * harden.h: the kernel-side half of protection, as mounts in a container's
- * own mount namespace.
+ * own mount namespace and vm.memfd_noexec in its pid namespace.
  *
  * fanotify only sees opens and execs. Everything else that could change a
  * protected file (rename, unlink, link, chmod, truncate, xattrs, mmap
- * writes, O_TMPFILE) or run foreign code without an exec (the loader run
- * on a file, LD_PRELOAD, dlopen) is refused by mount flags instead:
+ * writes, O_TMPFILE, copy-up) or run foreign code without an exec the
+ * kernel asks about (the loader run on a file, LD_PRELOAD, dlopen, memfd)
+ * is refused by the kernel instead:
  *
  *   - each protected directory, and each top-level directory holding a
- *     learned executable, becomes a read-only bind mount of itself
- *     (submounts such as the engine's /etc/hosts included), with learned
- *     write paths bound back read-write and noexec;
- *   - every other top-level directory and every volume or tmpfs becomes a
- *     noexec bind mount of itself (writable as before);
- *   - the root mount itself becomes read-only, so nothing new appears
- *     directly in "/".
+ *     learned executable, becomes a read-only bind of itself (the mounts
+ *     below it too: the engine's /etc/hosts, volumes), with learned write
+ *     paths bound back writable and noexec;
+ *   - every other top-level directory (/tmp, /var, /dev, volumes and
+ *     tmpfs mounts below them) becomes a noexec bind of itself, writable
+ *     as before;
+ *   - the root mount gets noexec (and read-only when nothing has a file
+ *     open for writing through it), so nothing dropped directly in "/"
+ *     runs either;
+ *   - vm.memfd_noexec = 2 in the container's pid namespace.
  *
  * So every place a process can write is noexec, and every place it can
- * exec from is read-only. The plan is a pure function (unit-tested); the
- * executor runs it in a forked helper that enters the namespace. Every
- * mount made is recorded by its mount id, and only those are undone.
+ * exec from is read-only. The plan is a pure function (unit-tested). A
+ * forked helper applies it inside the container's namespaces while the
+ * daemon's loop goes on (it never waits for the helper); each mount is
+ * made with open_tree(2)/mount_setattr(2)/move_mount(2) on descriptors
+ * resolved without following symlinks, and recorded by its unique mount
+ * id, so that only rtguard's own mounts are ever undone.
  */
 #ifndef RTGUARD_HARDEN_H
 #define RTGUARD_HARDEN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/error.h"
 #include "store/store.h"
 
+struct event_base;
+
 enum harden_op {
-	HARDEN_LOCK,		/* bind read-only (exec kept), submounts too */
-	HARDEN_NOEXEC,		/* bind noexec (write kept), submounts too */
+	HARDEN_LOCK,		/* read-only, exec kept; mounts below: + noexec */
+	HARDEN_NOEXEC,		/* noexec, writable as before; mounts below too */
 	HARDEN_KEEP_RW,		/* inside a LOCK: writable again, noexec */
-	HARDEN_ROOT_RO,		/* remount the root mount read-only */
+	HARDEN_ROOT,		/* the root mount: noexec, read-only if it can */
 };
 
 struct harden_action {
 	enum harden_op	 op;
-	char		*path;	/* inside the container */
+	char		*path;	/* inside the container, absolute */
 	bool		 exec;	/* KEEP_RW: the app runs what it writes here */
 };
 
@@ -56,52 +66,100 @@ struct harden_top {
 };
 
 /*
- * Build the plan from the protected directories, the baseline (learned
- * executables and writes), the container's top-level entries and its
- * mount points (paths inside the container). Pure.
+ * The plan from the protected directories and the policy's writable paths
+ * (both NULL-terminated), the baseline (learned executables and writes)
+ * and the container's top-level entries. Pure.
  */
 void	harden_plan_build(const char *const *protected,
-	    const struct baseline *b, const struct harden_top *top,
-	    size_t n_top, char *const *mountpoints, size_t n_mountpoints,
-	    struct harden_plan *out);
+	    const char *const *writable, const struct baseline *b,
+	    const struct harden_top *top, size_t n_top, struct harden_plan *out);
 void	harden_plan_free(struct harden_plan *p);
+const char *harden_op_name(enum harden_op op);
 
 /* What was done, to undo exactly that and nothing else. */
+struct harden_mount {
+	uint64_t	 id;	/* unique mount id (statx STATX_MNT_ID_UNIQUE) */
+	char		*path;
+};
+
 struct harden_state {
-	int		*ids;		/* mount ids we created, in order */
-	char		**paths;
-	size_t		 n;
-	bool		 root_made_ro;
+	struct harden_mount	*v;
+	size_t			 n;
+	uint64_t		*removed;	/* an update's undone mounts */
+	size_t			 n_removed;
+	unsigned int		 root_set;	/* MOUNT_ATTR_* we added to "/" */
+	bool			 memfd_noexec;	/* vm.memfd_noexec now 2 */
+	bool			 adopted;	/* an earlier enforcer's mounts */
+	size_t			 skipped;	/* plan entries with nothing there */
+};
+
+void	harden_state_free(struct harden_state *st);
+/*
+ * One line per mount (and the root's, memfd's), kept in the store so that
+ * an enforcer restarted after a crash finds its mounts; and back. Pure.
+ */
+char	*harden_state_format(const struct harden_state *st);
+int	harden_state_parse(const char *text, struct harden_state *st);
+/*
+ * Parse the helper's report (one record per line; paths escaped with
+ * rt_escape) into st; the first "error" line becomes err. Pure.
+ */
+int	harden_report_parse(const char *text, struct harden_state *st,
+	    struct rt_error *err);
+
+struct harden_request {
+	pid_t			 pid;		/* a process of the container */
+	const char		*prefix;	/* "": pivoted; else its rootfs */
+	const char *const	*protected;
+	const char *const	*writable;	/* the policy's, or NULL */
+	const struct baseline	*baseline;
+	bool			 memfd_noexec;
+	/*
+	 * What an earlier enforcer made (it crashed, or was killed): mounts
+	 * still there at the same place with the same unique id are taken
+	 * over, and when all of them are, the plan is not applied again.
+	 */
+	const struct harden_state *saved;
+	/*
+	 * An update of a protected container (a policy reload) instead of
+	 * the whole plan: undo the mounts of remove (those still ours),
+	 * then bind back writable the paths of add (NULL-terminated).
+	 */
+	bool			 update;
+	const struct harden_state *remove;
+	const char *const	*add;
 };
 
 /*
- * Apply plan in the mount namespace of pid. prefix is where the
- * container's root is in that namespace: "" once the runtime has pivoted
- * into it, the rootfs path while an OCI createRuntime hook runs. Fills st
- * with what was done even on failure (so it can be undone).
+ * Called on the loop when the helper is done: rc 0 and st filled, or rc
+ * < 0 with err (st then holds what was done before the failure, to undo).
+ * st is the callee's to keep (harden_state_free).
  */
-int	harden_apply(pid_t pid, const char *prefix,
-	    const struct harden_plan *plan, struct harden_state *st,
+typedef void (*harden_cb)(int rc, const struct rt_error *err,
+	    struct harden_state *st, void *arg);
+struct harden_job;
+
+int	harden_start(struct event_base *base, const struct harden_request *rq,
+	    harden_cb cb, void *arg, struct harden_job **out,
 	    struct rt_error *err);
-/* Unmount exactly the mounts in st (if still ours), restore the root. */
-int	harden_undo(pid_t pid, struct harden_state *st, struct rt_error *err);
-void	harden_state_free(struct harden_state *st);
-/* "12 34 56|root" and back: kept in the store for a restarted enforcer. */
-char	*harden_state_format(const struct harden_state *st);
+/*
+ * Kill the helper (no callback); done receives what it had mounted so far
+ * (to undo, if the namespace is still there).
+ */
+void	harden_cancel(struct harden_job *job, struct harden_state *done);
+/*
+ * Unmount exactly the mounts in st that are still rtguard's (same unique
+ * id at the same place), restore the root mount. Synchronous (a forked
+ * helper, waited for): used when the enforcer stops.
+ */
+int	harden_undo(pid_t pid, const struct harden_state *st,
+	    struct rt_error *err);
 
 /*
- * Whether a container can be hardened at all, from the host: its mount
- * namespace is its own, its root mount does not propagate to the host.
- * why receives the reason when not.
+ * The helper itself: `rtguard __mount-helper`, exec'd by harden_start and
+ * harden_undo with its request on descriptor 0. Returns its exit status.
  */
-bool	harden_possible(pid_t pid, const char *prefix, char *why, size_t len);
+int	harden_helper_main(void);
 
-/*
- * Refuse exec of memfds in the container's pid namespace
- * (vm.memfd_noexec = 2, per pid namespace since Linux 6.3). Cannot be
- * lowered again: it stays until the container ends. -EEXIST when the
- * container shares the host's pid namespace (never changed there).
- */
-int	harden_memfd_noexec(pid_t pid, struct rt_error *err);
 
 #endif

@@ -2,11 +2,12 @@
  * internal.h: what the enforcer's files share (not a public header).
  *
  *   enforcer.c  the run: baselines, policy reload, the loop, stop
- *   attach.c    a container in: fanotify group, mounts, memfd_noexec
+ *   attach.c    a container in: fanotify group, the mount helper, out
  *   answer.c    the permission-event answer path
  *   alerts.c    records: aggregation, the alert line queue, the store
  *   decide.c    the decision table (pure)
- *   harden.c    mounts in the container's namespace
+ *   harden.c    the mount plan (pure) and the helper's report
+ *   mounts.c    the mount helper, forked into the container's namespaces
  *   procinfo.c  /proc reads about a blocked process
  */
 #ifndef RTGUARD_ENFORCER_INTERNAL_H
@@ -16,10 +17,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/imageref.h"
 #include "common/sha256.h"
 #include "container/container.h"
 #include "container/ocihook.h"
 #include "daemon/daemon.h"
+#include "daemon/fangroup.h"
 #include "enforcer/decide.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/harden.h"
@@ -39,18 +42,41 @@ struct enf_image {
 
 struct enforcer;
 
+#define ENF_LOADERS	4
+
+/* A dynamic loader's inode in the container (image content, immutable). */
+struct enf_loader {
+	dev_t	dev;
+	ino_t	ino;
+	char	path[256];
+};
+
+enum enf_state {
+	ENF_ATTACHING,		/* group on, the mount helper runs */
+	ENF_PROTECTED,		/* group and mounts */
+	ENF_PARTIAL,		/* execs checked; mounts failed or undoable */
+	ENF_MONITORED,		/* monitor mode: no mounts */
+};
+
 struct enf_container {
 	struct enforcer		*enf;
 	struct container	*c;
 	struct enf_image	*img;
 	enum policy_mode	 mode;		/* effective for this container */
 	struct decide_ctx	 ctx;
-	int			 fd;
-	struct event		*ev;
+	struct fangroup		*g;
+	struct harden_job	*job;		/* the mount helper, running */
+	struct harden_state	 mounts;	/* what it did */
+	char			**writable;	/* policy paths bound back */
+	bool			 update_again;	/* a reload came mid-job */
+	struct ocihook_call	*hook;		/* answered once protected */
+	struct procinfo_names	*names;		/* exec names resolved */
+	struct enf_loader	 loaders[ENF_LOADERS];
+	size_t			 n_loaders;
+	enum enf_state		 state;
+	bool			 cap_sys_admin;
 	uint64_t		 allowed, denied, alerted;
-	struct harden_state	 hardened;
-	bool			 memfd_noexec;
-	char			 protection[1400];	/* "protected", or why not */
+	char			 protection[1400];	/* what state means */
 };
 
 struct enforcer {
@@ -64,6 +90,9 @@ struct enforcer {
 	struct enf_container	**cs;
 	size_t			 n_cs;
 	struct alerts		*alerts;
+	/* Mounts recorded by an earlier enforcer, by container id. */
+	char			**saved_ids, **saved_mounts;
+	size_t			 n_saved;
 	struct sha256_cache	 hashes;
 	uint64_t		 overflows, decisions, denials, alerts_n;
 	int			 inotify_fd;
@@ -74,19 +103,28 @@ struct enforcer {
 struct enf_image *enf_image_for(struct enforcer *enf, const struct container *c,
 	    bool *id_differs);
 struct enf_container *enf_find(struct enforcer *enf, const char *id);
-/* Takes c. prefix: "" for a running container, its rootfs in a hook. */
+/*
+ * Takes c. prefix: "" for a running container, its rootfs in a hook, whose
+ * call is answered once protection is in place (or refused).
+ * cap_sys_admin < 0: read it from the container's init.
+ */
 int	enf_attach(struct enforcer *enf, struct container *c, const char *prefix,
-	    int cap_sys_admin, struct rt_error *err);
+	    int cap_sys_admin, struct ocihook_call *hook, struct rt_error *err);
 void	enf_detach_all(struct enforcer *enf);
 bool	enf_tracker_select(const struct container *c, void *arg);
 int	enf_tracker_attach(struct container *c, void *arg);
 void	enf_tracker_detach(const char *id, void *arg);
+void	enf_tracker_unresolved(const char *id, const struct rt_error *err,
+	    void *arg);
 void	enf_on_hook(struct ocihook_call *call, struct container *c,
 	    bool cap_sys_admin, void *arg);
 void	enf_context_refresh(struct enf_container *ec);
+/* After a policy reload: bring the container's writable binds in line. */
+void	enf_policy_changed(struct enf_container *ec);
 
-/* answer.c */
-void	enf_container_readable(int fd, short what, void *arg);
+/* answer.c: a fangroup_cb */
+void	enf_container_event(struct fangroup *g,
+	    const struct fanotify_event_metadata *md, void *arg);
 
 /* alerts.c */
 struct alerts *alerts_new(struct event_base *base, int fd);

@@ -8,6 +8,7 @@ enforcer_libenforcer_a_SOURCES = \
 	enforcer/attach.c \
 	enforcer/decide.c enforcer/decide.h \
 	enforcer/harden.c enforcer/harden.h \
+	enforcer/mounts.c enforcer/mountjob.c \
 	enforcer/intent.c enforcer/intent.h \
 	enforcer/procinfo.c enforcer/procinfo.h
 enforcer_libenforcer_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \

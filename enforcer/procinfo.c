@@ -5,18 +5,120 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/xmalloc.h"
 #include "enforcer/procinfo.h"
 
 #define NR_EXECVE	59	/* x86_64 */
 #define NR_EXECVEAT	322
+#define NAMES_SLOTS	2048	/* per container; all forgotten when full */
+#define RUNNING_RETRIES	200
+
+struct name_slot {
+	char	*path;
+	dev_t	 root_dev, dev;	/* resolved from that root (a chroot is */
+	ino_t	 root_ino, ino;	/* another root) to that file */
+};
+
+struct procinfo_names {
+	struct name_slot	slots[NAMES_SLOTS];
+	size_t			used;
+};
+
+struct procinfo_names *
+procinfo_names_new(void)
+{
+	return xcalloc(1, sizeof(struct procinfo_names));
+}
+
+static void
+names_clear(struct procinfo_names *n)
+{
+	size_t	i;
+
+	for (i = 0; i < NAMES_SLOTS; i++) {
+		free(n->slots[i].path);
+		n->slots[i].path = NULL;
+	}
+	n->used = 0;
+}
+
+void
+procinfo_names_free(struct procinfo_names *n)
+{
+	if (n == NULL)
+		return;
+	names_clear(n);
+	free(n);
+}
+
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static struct name_slot *
+names_find(struct procinfo_names *n, const struct stat *root, const char *path)
+{
+	size_t	i, k;
+
+	i = str_hash(path) % NAMES_SLOTS;
+	for (k = 0; k < 8; k++, i = (i + 1) % NAMES_SLOTS)
+		if (n->slots[i].path != NULL &&
+		    n->slots[i].root_dev == root->st_dev &&
+		    n->slots[i].root_ino == root->st_ino &&
+		    strcmp(n->slots[i].path, path) == 0)
+			return &n->slots[i];
+	return NULL;
+}
+
+static void
+names_add(struct procinfo_names *n, const struct stat *root, const char *path,
+    dev_t dev, ino_t ino)
+{
+	size_t	i, k;
+
+	if (n->used >= NAMES_SLOTS / 2)
+		names_clear(n);
+	i = str_hash(path) % NAMES_SLOTS;
+	for (k = 0; k < 8; k++, i = (i + 1) % NAMES_SLOTS)
+		if (n->slots[i].path == NULL) {
+			n->slots[i].path = xstrdup(path);
+			n->slots[i].root_dev = root->st_dev;
+			n->slots[i].root_ino = root->st_ino;
+			n->slots[i].dev = dev;
+			n->slots[i].ino = ino;
+			n->used++;
+			return;
+		}
+}
+
+/* Absolute, without "." or ".." components or doubled slashes. */
+static bool
+canonical(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	return strstr(p, "//") == NULL && strstr(p, "/./") == NULL &&
+	    strstr(p, "/../") == NULL && strcmp(p + strlen(p) -
+	    (strlen(p) >= 2 ? 2 : 0), "/.") != 0 && (strlen(p) < 3 ||
+	    strcmp(p + strlen(p) - 3, "/..") != 0);
+}
 
 static ssize_t
 read_small(const char *path, char *buf, size_t len)
@@ -33,6 +135,30 @@ read_small(const char *path, char *buf, size_t len)
 	if (n >= 0)
 		buf[n] = '\0';
 	return n;
+}
+
+/*
+ * The blocked thread's syscall line. The event can reach us before the
+ * thread is off its CPU, when the kernel says "running": try again.
+ */
+static int
+read_syscall(pid_t tid, long *nr, unsigned long a[6])
+{
+	char	path[64], buf[512];
+	int	i;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)tid);
+	for (i = 0; i < RUNNING_RETRIES; i++) {
+		if (read_small(path, buf, sizeof(buf)) <= 0)
+			return -1;
+		if (strncmp(buf, "running", 7) != 0)
+			break;
+		sched_yield();
+	}
+	if (sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx", nr, &a[0], &a[1], &a[2],
+	    &a[3], &a[4], &a[5]) != 7)
+		return -1;
+	return 0;
 }
 
 /* The NUL-terminated string at addr in tid's memory. */
@@ -57,45 +183,100 @@ read_string(pid_t tid, unsigned long addr, char *out, size_t len)
 	return memchr(out, '\0', (size_t)n) != NULL ? 0 : -1;
 }
 
-/* Resolve path (absolute, inside tid's root) without leaving that root. */
 static int
-stat_in_root(pid_t tid, const char *path, struct stat *st)
+openat2_path(int dirfd, const char *path, uint64_t resolve)
 {
-	struct open_how	how = { .flags = O_PATH | O_CLOEXEC,
-			    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	char		root[64];
-	int		rootfd, fd, rc;
+	struct open_how	how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_CLOEXEC;
+	how.resolve = resolve;
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+static bool
+on_ro_mount(int fd)
+{
+	struct statvfs	sv;
+
+	return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+/*
+ * Resolve path (absolute, inside tid's root) without leaving that root.
+ * When neither the file nor its directory can change (both on read-only
+ * mounts, reached through no symlink), the answer is remembered.
+ */
+static int
+stat_in_root(struct procinfo_names *names, pid_t tid, const char *path,
+    struct stat *st)
+{
+	struct name_slot	*s;
+	struct stat		 rst;
+	char			 root[64], *dir, *slash;
+	int			 rootfd, fd, dfd, rc;
+	bool			 stable = false;
 
 	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
+	if (names != NULL && stat(root, &rst) < 0)
+		return -1;
+	if (names != NULL && (s = names_find(names, &rst, path)) != NULL) {
+		st->st_dev = s->dev;
+		st->st_ino = s->ino;
+		return 0;
+	}
 	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
 	/* O_PATH opens raise no fanotify event: safe on a marked overlay. */
-	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	close(rootfd);
-	if (fd < 0)
+	fd = openat2_path(rootfd, path, RESOLVE_IN_ROOT |
+	    RESOLVE_NO_MAGICLINKS);
+	if (fd < 0) {
+		close(rootfd);
 		return -1;
+	}
 	rc = fstat(fd, st);
+	if (rc == 0 && names != NULL && canonical(path) && on_ro_mount(fd)) {
+		dir = xstrdup(path);
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		dfd = openat2_path(rootfd, dir[0] ? dir : "/", RESOLVE_IN_ROOT |
+		    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		/* The same name, with no symlink on the way: it is fixed. */
+		if (dfd >= 0) {
+			int	again = openat2_path(rootfd, path,
+			    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+			    RESOLVE_NO_MAGICLINKS);
+			struct stat	st2;
+
+			stable = on_ro_mount(dfd) && again >= 0 &&
+			    fstat(again, &st2) == 0 && st2.st_dev == st->st_dev &&
+			    st2.st_ino == st->st_ino;
+			if (again >= 0)
+				close(again);
+			close(dfd);
+		}
+		free(dir);
+	}
+	if (stable)
+		names_add(names, &rst, path, st->st_dev, st->st_ino);
 	close(fd);
+	close(rootfd);
 	return rc;
 }
 
 enum loader_use
-procinfo_loader_use(pid_t tid, int event_fd)
+procinfo_loader_use(struct procinfo_names *names, pid_t tid,
+    const struct stat *ev)
 {
-	char		 buf[512], name[PATH_MAX], dir[PATH_MAX], link[64];
+	char		 name[PATH_MAX], dir[PATH_MAX], link[64];
 	char		 full[PATH_MAX * 2];
 	unsigned long	 a[6];
-	struct stat	 ev, st;
+	struct stat	 st;
 	long		 nr;
 	ssize_t		 n;
 	int		 dirfd;
 
-	if (fstat(event_fd, &ev) < 0)
-		return LOADER_UNKNOWN;
-	snprintf(link, sizeof(link), "/proc/%d/syscall", (int)tid);
-	if (read_small(link, buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx", &nr, &a[0], &a[1],
-	    &a[2], &a[3], &a[4], &a[5]) != 7)
+	if (read_syscall(tid, &nr, a) < 0)
 		return LOADER_UNKNOWN;
 	if (nr == NR_EXECVE) {
 		dirfd = AT_FDCWD;
@@ -115,14 +296,17 @@ procinfo_loader_use(pid_t tid, int event_fd)
 		}
 	} else
 		return LOADER_UNKNOWN;	/* uselib, or not an exec at all */
-	if (strncmp(name, "/proc/self/fd/", 14) == 0 ||
-	    strncmp(name, "/proc/thread-self/fd/", 21) == 0) {
-		/* fexecve() through /proc: the host's view of that fd. */
-		snprintf(full, sizeof(full), "/proc/%d/fd/%s", (int)tid,
-		    strrchr(name, '/') + 1);
-		if (stat(full, &st) < 0)
-			return LOADER_UNKNOWN;
-		goto compare;
+	if (strncmp(name, "/proc/", 6) == 0) {
+		/* fexecve() through /proc/self/fd: never remembered. */
+		if (strncmp(name, "/proc/self/fd/", 14) == 0 ||
+		    strncmp(name, "/proc/thread-self/fd/", 21) == 0) {
+			snprintf(full, sizeof(full), "/proc/%d/fd/%s",
+			    (int)tid, strrchr(name, '/') + 1);
+			if (stat(full, &st) < 0)
+				return LOADER_UNKNOWN;
+			goto compare;
+		}
+		return LOADER_UNKNOWN;
 	}
 	if (name[0] == '/')
 		snprintf(full, sizeof(full), "%s", name);
@@ -138,11 +322,12 @@ procinfo_loader_use(pid_t tid, int event_fd)
 			return LOADER_UNKNOWN;
 		dir[n] = '\0';
 		snprintf(full, sizeof(full), "%s/%s", dir, name);
+		names = NULL;	/* a cwd is the process's: not remembered */
 	}
-	if (stat_in_root(tid, full, &st) < 0)
+	if (stat_in_root(names, tid, full, &st) < 0)
 		return LOADER_UNKNOWN;
 compare:
-	return st.st_dev == ev.st_dev && st.st_ino == ev.st_ino ?
+	return st.st_dev == ev->st_dev && st.st_ino == ev->st_ino ?
 	    LOADER_DIRECT : LOADER_INTERPRETER;
 }
 

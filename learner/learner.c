@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/imageref.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"

@@ -8,6 +8,7 @@
  *   mode learn|monitor|protect
  *   allow-exec REGEX      deny-exec REGEX
  *   allow-write REGEX     deny-write REGEX
+ *   writable PATH...      bound back writable in protect mode
  * Regexes are libpcre2, matched against the path inside the container.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -21,8 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/imageref.h"
 #include "common/xmalloc.h"
-#include "container/container.h"
 #include "policies/policy.h"
 
 #define POLICY_MAX_FILE		(1024 * 1024)
@@ -41,8 +42,15 @@ struct mode_rule {
 	enum policy_mode mode;
 };
 
+struct writable {
+	char		*image;		/* NULL: every image */
+	char		*path;
+};
+
 struct policy {
 	char		*protected[POLICY_MAX_DIRS + 1];
+	struct writable	*writable;
+	size_t		 n_writable;
 	struct rule	*rules;
 	size_t		 n_rules;
 	struct mode_rule *modes;
@@ -82,6 +90,11 @@ policy_free(struct policy *p)
 	}
 	for (i = 0; i < p->n_modes; i++)
 		free(p->modes[i].image);
+	for (i = 0; i < p->n_writable; i++) {
+		free(p->writable[i].image);
+		free(p->writable[i].path);
+	}
+	free(p->writable);
 	free(p->rules);
 	free(p->modes);
 	free(p);
@@ -176,6 +189,28 @@ parse_line(struct policy *p, char *line, char **section, const char *where,
 		}
 		return 0;
 	}
+	if (strcmp(kw, "writable") == 0) {
+		n = 0;
+		while ((arg = next_word(&rest)) != NULL) {
+			if (arg[0] != '/' || strstr(arg, "/../") != NULL ||
+			    strcmp(arg, "/") == 0)
+				return rt_error_set(err, EINVAL, "%s: '%s' is "
+				    "not an absolute path below /", where, arg);
+			end = arg + strlen(arg);
+			while (end > arg + 1 && end[-1] == '/')
+				*--end = '\0';
+			p->writable = xreallocarray(p->writable,
+			    p->n_writable + 1, sizeof(*p->writable));
+			p->writable[p->n_writable].image = *section ?
+			    xstrdup(*section) : NULL;
+			p->writable[p->n_writable++].path = xstrdup(arg);
+			n++;
+		}
+		if (n == 0)
+			return rt_error_set(err, EINVAL, "%s: 'writable' needs "
+			    "at least one path", where);
+		return 0;
+	}
 	if (strcmp(kw, "mode") == 0) {
 		enum policy_mode m;
 
@@ -208,8 +243,8 @@ parse_line(struct policy *p, char *line, char **section, const char *where,
 		r.kind = R_DENY_WRITE;
 	else
 		return rt_error_set(err, EINVAL, "%s: unknown keyword '%s' "
-		    "(protect, mode, allow-exec, deny-exec, allow-write, "
-		    "deny-write, [image PATTERN])", where, kw);
+		    "(protect, writable, mode, allow-exec, deny-exec, "
+		    "allow-write, deny-write, [image PATTERN])", where, kw);
 	while (*rest == ' ' || *rest == '\t')
 		rest++;
 	if (*rest == '\0')
@@ -350,6 +385,22 @@ policy_is_protected(const struct policy *p, const char *path)
 			return true;
 	}
 	return false;
+}
+
+size_t
+policy_writable(const struct policy *p, const char *image_ref,
+    const char ***out)
+{
+	const char	**v;
+	size_t		  i, n = 0;
+
+	v = xcalloc(p->n_writable + 1, sizeof(*v));
+	for (i = 0; i < p->n_writable; i++)
+		if (p->writable[i].image == NULL ||
+		    imageref_matches(p->writable[i].image, image_ref))
+			v[n++] = p->writable[i].path;
+	*out = v;
+	return n;
 }
 
 enum policy_mode

@@ -46,6 +46,13 @@ void	policy_free(struct policy *p);
 /* Protected directories (no trailing '/'), NULL-terminated. */
 const char *const *policy_protected(const struct policy *p);
 bool	policy_is_protected(const struct policy *p, const char *path);
+/*
+ * The paths under protected directories that stay writable for image_ref
+ * in protect mode ("writable PATH"), NULL-terminated; *out (not the
+ * strings) is the caller's to free. Returns how many.
+ */
+size_t	policy_writable(const struct policy *p, const char *image_ref,
+	    const char ***out);
 enum policy_mode policy_mode(const struct policy *p, const char *image_ref);
 enum policy_verdict policy_check_exec(const struct policy *p,
 	    const char *image_ref, const char *path);

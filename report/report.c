@@ -5,12 +5,17 @@
  * The text view is built for an 80-column terminal: per image, its
  * learning window and counts, the baseline (executables, syscalls, written
  * paths), then denials and alerts grouped by (kind, action, path, reason)
- * and the latest few. The JSON view streams its "events" array one object
- * at a time, so a database with a million events never sits in memory.
- * Every path and name is printed through rt_escape().
+ * and the latest few. The JSON view is made of formats/'s serializers (an
+ * image is its baseline as policy export writes it, an event is the alert
+ * line) and streams its "events" array in batches, so a database with a
+ * million events never sits in memory. Every path and name is printed
+ * through rt_escape().
  */
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +24,8 @@
 #include "common/syscallname.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
-#include "container/container.h"
-#include "policies/portable.h"
+#include "formats/baseline-json.h"
+#include "formats/event-json.h"
 #include "report/report.h"
 #include "store/store.h"
 
@@ -188,20 +193,30 @@ static int
 text_latest_one(const struct rt_event *ev, void *arg)
 {
 	struct latest_ctx	*c = arg;
-	char			 t[40], *exe, *path, *reason;
+	char			 t[40], first[40], times[80] = "";
+	char			*exe, *comm, *path, *reason;
 
 	time_rfc3339(ev->time_ms, t, sizeof(t));
+	if (ev->count > 1) {
+		time_rfc3339(ev->first_ms, first, sizeof(first));
+		snprintf(times, sizeof(times), " (%lld times since %s)",
+		    (long long)ev->count, first);
+	}
 	exe = fit(ev->exe, 24);
+	comm = fit(ev->comm != NULL ? ev->comm : "", 16);
 	path = rt_escape_str(ev->path);
 	reason = rt_escape_str(ev->reason != NULL ? ev->reason : "");
 	fprintf(c->out, "    %s%s%s %s%-7s%s %-5s %.12s pid %d ppid %d\n"
-	    "      %s -> %s\n      %s%s%s\n",
+	    "      %s%s%s%s -> %s\n      %s%s%s%s\n",
 	    DIM(c->p), t, RESET(c->p),
 	    ev->action == ACTION_DENIED ? RED(c->p) : YELLOW(c->p),
 	    event_action_name(ev->action), RESET(c->p),
 	    event_kind_name(ev->kind), ev->container_id ? ev->container_id : "-",
-	    ev->pid, ev->ppid, exe, path, DIM(c->p), reason, RESET(c->p));
+	    ev->pid, ev->ppid, exe, comm[0] != '\0' ? " (" : "", comm,
+	    comm[0] != '\0' ? ")" : "", path, DIM(c->p), reason, times,
+	    RESET(c->p));
 	free(exe);
+	free(comm);
 	free(path);
 	free(reason);
 	return 0;
@@ -253,90 +268,281 @@ text_events(FILE *out, const struct painter *p, const char *ref,
 
 /* --- JSON ---------------------------------------------------------------- */
 
+/* The baseline as policy export writes it, and what the store knows more. */
 static json_t *
 json_image(const struct image_info *im, const struct baseline *b,
     const struct image_readiness *r)
 {
-	json_t	*o, *a, *by_arch;
-	size_t	 i;
+	json_t	*o = json_object();
 
-	o = json_object();
-	json_object_set_new(o, "image", rt_json_escaped(im->ref));
-	json_object_set_new(o, "image_id", rt_json_escaped(im->image_id));
+	baseline_json_add(o, b, im->image_id);
 	json_object_set_new(o, "learned_from", rt_json_time(im->learn_first_ms));
 	json_object_set_new(o, "learned_to", rt_json_time(im->learn_last_ms));
 	json_object_set_new(o, "containers", json_integer(im->containers));
 	json_object_set_new(o, "audit_lost", json_integer(im->audit_lost));
-	json_object_set_new(o, "readiness", portable_readiness_json(r));
+	json_object_set_new(o, "readiness", baseline_json_readiness(r));
 	json_object_set_new(o, "denied", json_integer(im->denied));
 	json_object_set_new(o, "alerted", json_integer(im->alerted));
-	a = json_array();
-	for (i = 0; i < b->n_execs; i++) {
-		json_t *e = json_object();
-
-		json_object_set_new(e, "path", rt_json_escaped(b->execs[i].path));
-		json_object_set_new(e, "sha256", b->execs[i].sha256[0] ?
-		    json_string(b->execs[i].sha256) : json_null());
-		json_object_set_new(e, "count", json_integer(b->execs[i].count));
-		json_object_set_new(e, "from_image",
-		    json_boolean(b->execs[i].from_image));
-		json_object_set_new(e, "first_seen",
-		    rt_json_time(b->execs[i].first_ms));
-		json_object_set_new(e, "last_seen", rt_json_time(b->execs[i].last_ms));
-		json_array_append_new(a, e);
-	}
-	json_object_set_new(o, "executables", a);
-	json_object_set_new(o, "run_as", portable_exec_names_json(b));
-	a = portable_syscalls_json(b, syscall_arch_native(), &by_arch);
-	json_object_set_new(o, "syscalls", a);
-	if (by_arch != NULL)
-		json_object_set_new(o, "syscalls_by_arch", by_arch);
-	a = json_array();
-	for (i = 0; i < b->n_writes; i++)
-		json_array_append_new(a, rt_json_escaped(b->writes[i].path));
-	json_object_set_new(o, "writes", a);
 	return o;
 }
 
-struct json_events_ctx {
-	FILE	*out;
-	size_t	 n;
+/*
+ * The "events" array is streamed: this thread steps SQLite through the
+ * rows and copies them into batches; a second thread, the events writer,
+ * turns each batch into JSON lines and writes them. A million rows take
+ * about 0.6 s to step and 1 s to write as JSON; with the two overlapping
+ * through a queue of EVENT_BATCHES, the report takes the longer of the
+ * two rather than their sum.
+ */
+#define EVENT_BATCHES	3
+#define BATCH_EVENTS	2048
+#define BATCH_BYTES	(1024 * 1024)	/* the batch's copies of the strings */
+#define OUT_CHUNK	(256 * 1024)	/* lines gathered per fwrite */
+
+struct event_batch {
+	struct event_batch	*next;
+	struct rt_event		 ev[BATCH_EVENTS];
+	size_t			 n;
+	char			*bytes;
+	size_t			 used, size;
+};
+
+struct events_writer {
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	struct event_batch	*free;		/* for the reader to fill */
+	struct event_batch	*full, *full_tail; /* for the writer */
+	struct event_batch	*filling;	/* the reader's */
+	bool			 done;		/* the reader has finished */
+	int			 rc;		/* the writer's first failure */
+	struct rt_error		 err;
+	/* The writer's own: */
+	FILE			*out;
+	struct event_json	*ej;
+	char			*chunk;
+	size_t			 chunk_len;
+	size_t			 n;		/* events written */
 };
 
 static int
-json_event_one(const struct rt_event *ev, void *arg)
+writer_flush(struct events_writer *w)
 {
-	struct json_events_ctx	*c = arg;
-	json_t			*o = json_object();
-	char			*s;
-
-	json_object_set_new(o, "time", rt_json_time(ev->time_ms));
-	json_object_set_new(o, "image", rt_json_escaped(ev->image_ref));
-	json_object_set_new(o, "container", rt_json_escaped(ev->container_id));
-	json_object_set_new(o, "pid", json_integer(ev->pid));
-	json_object_set_new(o, "ppid", json_integer(ev->ppid));
-	json_object_set_new(o, "exe", rt_json_escaped(ev->exe));
-	json_object_set_new(o, "type", json_string(event_kind_name(ev->kind)));
-	json_object_set_new(o, "path", rt_json_escaped(ev->path));
-	json_object_set_new(o, "action",
-	    json_string(event_action_name(ev->action)));
-	json_object_set_new(o, "reason", rt_json_escaped(ev->reason));
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (s == NULL)
-		return -ENOMEM;
-	fprintf(c->out, "%s\n    %s", c->n++ ? "," : "", s);
-	free(s);
+	if (w->chunk_len > 0 &&
+	    fwrite(w->chunk, 1, w->chunk_len, w->out) != w->chunk_len)
+		return rt_error_sys(&w->err, errno != 0 ? errno : EIO,
+		    "writing the report");
+	w->chunk_len = 0;
 	return 0;
 }
 
-/* --- driver -------------------------------------------------------------- */
-
-static bool
-selected(const struct report_options *o, const char *ref)
+/* One event as a line of the array. */
+static int
+writer_event(struct events_writer *w, const struct rt_event *ev)
 {
-	return o->image == NULL || imageref_matches(o->image, ref);
+	const char	*s;
+	size_t		 n;
+	int		 rc;
+
+	if ((rc = event_json_format(w->ej, ev, &s, &n, &w->err)) < 0)
+		return rc;
+	if (w->chunk_len + n + 8 > OUT_CHUNK && (rc = writer_flush(w)) < 0)
+		return rc;
+	if (n + 8 > OUT_CHUNK) {
+		/* Longer than a chunk (a huge path): written as it is. */
+		if (fprintf(w->out, "%s\n    ", w->n++ ? "," : "") < 0 ||
+		    fwrite(s, 1, n, w->out) != n)
+			return rt_error_sys(&w->err, errno != 0 ? errno : EIO,
+			    "writing the report");
+		return 0;
+	}
+	if (w->n++ > 0)
+		w->chunk[w->chunk_len++] = ',';
+	memcpy(w->chunk + w->chunk_len, "\n    ", 5);
+	w->chunk_len += 5;
+	memcpy(w->chunk + w->chunk_len, s, n);
+	w->chunk_len += n;
+	return 0;
 }
+
+static void *
+writer_main(void *arg)
+{
+	struct events_writer	*w = arg;
+	struct event_batch	*b;
+	size_t			 i;
+	int			 rc = 0;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->full == NULL && !w->done)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if ((b = w->full) == NULL)
+			break;
+		if ((w->full = b->next) == NULL)
+			w->full_tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+
+		/* After a failure, batches are only given back. */
+		for (i = 0; i < b->n && rc == 0; i++)
+			rc = writer_event(w, &b->ev[i]);
+		b->n = b->used = 0;
+
+		pthread_mutex_lock(&w->lock);
+		if (rc < 0 && w->rc == 0)
+			w->rc = rc;
+		b->next = w->free;
+		w->free = b;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (rc == 0 && (rc = writer_flush(w)) < 0) {
+		pthread_mutex_lock(&w->lock);
+		w->rc = rc;
+		pthread_mutex_unlock(&w->lock);
+	}
+	return NULL;
+}
+
+/* Hand the reader's batch to the writer and take an empty one. */
+static int
+reader_next_batch(struct events_writer *w)
+{
+	int	rc;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->filling != NULL) {
+		if (w->full_tail != NULL)
+			w->full_tail->next = w->filling;
+		else
+			w->full = w->filling;
+		w->full_tail = w->filling;
+		w->filling->next = NULL;
+		w->filling = NULL;
+		pthread_cond_broadcast(&w->cond);
+	}
+	while (w->free == NULL && w->rc == 0)
+		pthread_cond_wait(&w->cond, &w->lock);
+	if ((rc = w->rc) == 0) {
+		w->filling = w->free;
+		w->free = w->filling->next;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+/* The string fields of an event, to copy them in one loop. */
+static const size_t event_strings[] = {
+	offsetof(struct rt_event, image_ref),
+	offsetof(struct rt_event, container_id),
+	offsetof(struct rt_event, exe), offsetof(struct rt_event, comm),
+	offsetof(struct rt_event, path), offsetof(struct rt_event, reason),
+	offsetof(struct rt_event, route), offsetof(struct rt_event, mode),
+};
+#define EVENT_STRINGS	(sizeof(event_strings) / sizeof(event_strings[0]))
+#define EVENT_STRING(e, i) \
+	(*(const char **)((char *)(e) + event_strings[i]))
+
+/* store_event_foreach's callback, on the reading thread: copy ev. */
+static int
+reader_event(const struct rt_event *ev, void *arg)
+{
+	struct events_writer	*w = arg;
+	struct event_batch	*b = w->filling;
+	struct rt_event		*e, in = *ev;
+	size_t			 len[EVENT_STRINGS], need = 0, i;
+	const char		*s;
+
+	for (i = 0; i < EVENT_STRINGS; i++) {
+		s = EVENT_STRING(&in, i);
+		len[i] = s != NULL ? strlen(s) + 1 : 0;
+		need += len[i];
+	}
+	if (b == NULL || b->n == BATCH_EVENTS || b->used + need > b->size) {
+		if (reader_next_batch(w) < 0)
+			return 1;
+		b = w->filling;
+		if (need > b->size) {	/* empty: nothing points into it */
+			b->bytes = xreallocarray(b->bytes, 1, need);
+			b->size = need;
+		}
+	}
+	e = &b->ev[b->n++];
+	*e = in;
+	for (i = 0; i < EVENT_STRINGS; i++) {
+		if (len[i] == 0)
+			continue;
+		memcpy(b->bytes + b->used, EVENT_STRING(&in, i), len[i]);
+		EVENT_STRING(e, i) = b->bytes + b->used;
+		b->used += len[i];
+	}
+	return 0;
+}
+
+/* Stream the events of images im[0..n) (newest first per image) to out. */
+static int
+json_events(FILE *out, struct store *st, const struct image_info *im,
+    size_t n, int64_t since_ms, size_t *written, struct rt_error *err)
+{
+	struct events_writer	 w;
+	struct event_batch	*b;
+	struct event_filter	 f;
+	size_t			 i;
+	int			 rc;
+
+	memset(&w, 0, sizeof(w));
+	w.out = out;
+	w.ej = event_json_new();
+	w.chunk = xmalloc(OUT_CHUNK);
+	for (i = 0; i < EVENT_BATCHES; i++) {
+		b = xcalloc(1, sizeof(*b));
+		b->size = BATCH_BYTES;
+		b->bytes = xmalloc(b->size);
+		b->next = w.free;
+		w.free = b;
+	}
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	if ((rc = pthread_create(&w.thread, NULL, writer_main, &w)) != 0) {
+		rc = rt_error_sys(err, rc, "starting the report's writer thread");
+		goto out;
+	}
+	memset(&f, 0, sizeof(f));
+	f.since_ms = since_ms;
+	for (i = 0; i < n && rc == 0; i++) {
+		f.image_ref = im[i].ref;
+		rc = store_event_foreach(st, &f, reader_event, &w, err);
+	}
+	if (rc == 0 && w.filling != NULL && w.filling->n > 0)
+		reader_next_batch(&w);
+	pthread_mutex_lock(&w.lock);
+	w.done = true;
+	pthread_cond_broadcast(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	pthread_join(w.thread, NULL);
+	if (rc == 0 && w.rc < 0) {
+		*err = w.err;
+		rc = w.rc;
+	}
+	*written = w.n;
+out:
+	if (w.filling != NULL) {
+		w.filling->next = w.free;
+		w.free = w.filling;
+	}
+	while ((b = w.free) != NULL) {
+		w.free = b->next;
+		free(b->bytes);
+		free(b);
+	}
+	pthread_mutex_destroy(&w.lock);
+	pthread_cond_destroy(&w.cond);
+	event_json_free(w.ej);
+	free(w.chunk);
+	return rc;
+}
+
+/* --- driver -------------------------------------------------------------- */
 
 int
 report_run(const struct report_options *o, FILE *out, struct rt_error *err)
@@ -346,10 +552,8 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 	struct baseline		*b;
 	struct image_readiness	 r;
 	struct painter		 p = { o->color, o->width > 40 ? o->width : 80 };
-	struct json_events_ctx	 jc = { out, 0 };
-	struct event_filter	 f;
 	json_t			*images = NULL;
-	size_t			 n, i, shown = 0;
+	size_t			 n, i, written = 0;
 	int64_t			 since_ms = 0;
 	char			*s;
 	int			 rc = 0;
@@ -362,24 +566,15 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 	}
 	if (o->since_s > 0)
 		since_ms = time_now_ms() - o->since_s * 1000;
-	if ((rc = store_image_list(st, &im, &n, err)) < 0)
+	if ((rc = store_image_select(st, &o->image, o->image != NULL ? 1 : 0,
+	    STORE_SELECT_EACH_AT_LEAST_ONE, &im, &n, err)) < 0)
 		goto out;
-	for (i = 0; i < n; i++)
-		if (selected(o, im[i].ref))
-			shown++;
-	if (o->image != NULL && shown == 0) {
-		rc = rt_error_set(err, ENOENT, "no image in %s matches '%s'",
-		    o->db_path, o->image);
-		goto free_images;
-	}
 	if (o->json)
 		images = json_array();
 	else if (n == 0)
 		fprintf(out, "No images in %s yet: run 'rtguard learn --image "
 		    "REF'.\n", o->db_path);
 	for (i = 0; i < n; i++) {
-		if (!selected(o, im[i].ref))
-			continue;
 		if ((rc = store_baseline_load(st, im[i].key, &b, err)) < 0)
 			goto free_images;
 		if ((rc = store_image_readiness(st, im[i].key,
@@ -419,18 +614,15 @@ report_run(const struct report_options *o, FILE *out, struct rt_error *err)
 		s[strlen(s) - 2] = '\0';
 		fprintf(out, "%s,\n  \"events\": [", s);
 		free(s);
-		memset(&f, 0, sizeof(f));
-		f.since_ms = since_ms;
-		for (i = 0; i < n && rc == 0; i++) {
-			if (!selected(o, im[i].ref))
-				continue;
-			f.image_ref = im[i].ref;
-			rc = store_event_foreach(st, &f, json_event_one, &jc,
-			    err);
-		}
-		fprintf(out, "%s]\n}\n", jc.n ? "\n  " : "");
+		rc = json_events(out, st, im, n, since_ms, &written, err);
+		if (rc == 0 && (fprintf(out, "%s]\n}\n", written ? "\n  " : "") < 0 ||
+		    fflush(out) == EOF))
+			rc = rt_error_sys(err, errno != 0 ? errno : EIO,
+			    "writing the report");
+		images = NULL;	/* head owned it */
 	}
 free_images:
+	json_decref(images);
 	image_info_free(im, n);
 out:
 	store_free(st);

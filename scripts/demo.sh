@@ -6,13 +6,13 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-[ "$(id -u)" -eq 0 ] || { echo "demo.sh: run as root (sudo scripts/demo.sh)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "demo.sh: run as root (from a root shell: scripts/demo.sh)" >&2; exit 1; }
 
 scripts/setup-machine.sh
 # shellcheck source=podman-env.sh
 . scripts/podman-env.sh
-scripts/build.sh
-rtguard=$top/cli/rtguard
+scripts/build.sh plain
+rtguard=$top/build/plain/cli/rtguard
 export RTGUARD_DB=${RTGUARD_DB:-/var/lib/rtguard/demo.db}
 name=rtguard-demo-nginx
 

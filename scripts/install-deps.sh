@@ -2,11 +2,11 @@
 # Install rtguard's build, runtime and test dependencies (Debian 12, root).
 # Idempotent. RTGUARD_SKIP_APT_UPDATE=1 skips `apt-get update`.
 set -euo pipefail
-pkgs=(build-essential autoconf automake libtool pkg-config
+pkgs=(build-essential autoconf autoconf-archive automake libtool pkg-config
 	libaudit-dev auditd libsqlite3-dev sqlite3 libpcre2-dev libevent-dev
 	libcmocka-dev libjansson-dev libseccomp-dev libcurl4-openssl-dev libssl-dev
 	podman runc busybox-static debootstrap curl jq ca-certificates
-	iproute2 procps psmisc file clang libclang-rt-14-dev
+	iproute2 procps psmisc file clang libclang-rt-14-dev valgrind
 	docker.io redis-tools wrk)
 missing=()
 for p in "${pkgs[@]}"; do

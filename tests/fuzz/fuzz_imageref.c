@@ -1,5 +1,5 @@
 /*
- * fuzz_imageref.c: libFuzzer target for container/imageref.c (image
+ * fuzz_imageref.c: libFuzzer target for common/imageref.c (image
  * references come from the engine and from baseline files). The input is
  * "PATTERN\nREF". Normalising is idempotent, and a pattern always selects
  * its own normalised form.
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "container/container.h"
+#include "common/imageref.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -56,7 +56,7 @@ rt_at_exit "auditctl -W '$RT_TMP/watched' -p wa -k rtt-auditd-watch"
 auditctl -l >"$RT_TMP/rules.before"
 for k in enabled pid backlog_limit backlog_wait_time; do echo "$k $(st $k)"; done >"$RT_TMP/status.before"
 
-rt_hooks
+rt_hooks_setup
 rt_private_image "$RT_NGINX"; img=$RT_IMAGE
 port=$(rt_free_port)
 rt_learn_bg 20 "$img"

@@ -12,7 +12,7 @@ rt_setup
 rt_audit_lock
 command -v curl >/dev/null || rt_skip "curl missing"
 podman image exists "$RT_NGINX" || rt_skip "nginx test image missing"
-rt_hooks
+rt_hooks_setup
 rt_private_image "$RT_NGINX"
 img=$RT_IMAGE
 port=$(rt_free_port)

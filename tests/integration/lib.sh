@@ -7,7 +7,13 @@
 set -uo pipefail
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-: "${RTGUARD:=$top_srcdir/cli/rtguard}"
+# make check sets RTGUARD; run by hand, a test takes scripts/build.sh's
+# sanitizer build, else its plain one.
+if [ -z "${RTGUARD:-}" ]; then
+	for RTGUARD in "$top_srcdir/build/asan/cli/rtguard" "$top_srcdir/build/plain/cli/rtguard"; do
+		[ -x "$RTGUARD" ] && break
+	done
+fi
 RT_NAME=$(basename "$0" .sh)
 RT_TMP=$(mktemp -d "/tmp/rtguard-test-$RT_NAME.XXXXXX")
 RT_DB=$RT_TMP/db/rtguard.db
@@ -109,14 +115,6 @@ rt_run() {
 	# shellcheck disable=SC2086 # RT_PODMAN_OPTS: global options (--hooks-dir)
 	RT_ID=$(podman ${RT_PODMAN_OPTS:-} run -d --name "$full" --network host ${RT_RUN_OPTS:-} "$image" "$@" 9>&-) ||
 		rt_fail "podman run $image failed"
-}
-
-# rt_hooks: an OCI hooks directory of this test's own (never the system's
-# hooks.d) with rtguard's createRuntime hook; rt_run's containers use it.
-rt_hooks() {
-	RT_HOOKS=$RT_TMP/hooks
-	"$RTGUARD" hook install --dir "$RT_HOOKS" >/dev/null || rt_fail "rtguard hook install --dir $RT_HOOKS"
-	RT_PODMAN_OPTS="--hooks-dir $RT_HOOKS"
 }
 
 # rt_private_image BASE: BASE under a name and image id of this test's own
@@ -259,3 +257,51 @@ rt_learn_wait_attached() {
 			"learner attach to container ${id:0:12}" "attached to container ${id:0:12}"
 	done
 }
+
+# --- enforcement helpers ---------------------------------------------------
+
+# Every test's daemons listen for the OCI hook in a directory of its own,
+# so no hook of another test (or of the machine) ever waits for them.
+export RTGUARD_HOOK_SOCKETS="$RT_TMP/hook-sockets"
+mkdir -p "$RTGUARD_HOOK_SOCKETS"
+
+# rt_hooks_setup: install rtguard's OCI hook in a private hooks directory
+# (never the system's) and make rt_run use it: containers started from
+# then on wait for this test's daemons before their first instruction.
+rt_hooks_setup() {
+	RT_HOOKS=$RT_TMP/hooks.d
+	mkdir -p "$RT_HOOKS"
+	"$RTGUARD" hook install --dir "$RT_HOOKS" --sockets "$RTGUARD_HOOK_SOCKETS" >/dev/null ||
+		rt_fail "rtguard hook install failed"
+	RT_PODMAN_OPTS="--hooks-dir $RT_HOOKS"
+}
+
+# rt_enforce_bg NAME [ARGS...]: start `rtguard enforce -v` with alert lines
+# in $RT_TMP/alerts-NAME.jsonl and output in $RT_TMP/enforce-NAME.out;
+# returns once it runs. Sets RT_ENF_PID.
+rt_enforce_bg() {
+	local n=$1; shift
+	rt_bg "$RT_TMP/enforce-$n.out" "$RTGUARD" enforce --alerts "$RT_TMP/alerts-$n.jsonl" -v "$@"
+	RT_ENF_PID=$RT_BG_PID
+	rt_wait_for 15 grep -q "enforcing [0-9]* image" "$RT_TMP/enforce-$n.out" ||
+		{ cat "$RT_TMP/enforce-$n.out" >&2; rt_fail "rtguard enforce did not start"; }
+}
+
+# rt_wait_protected NAME ID: until enforce NAME says how container ID is
+# protected; fails unless it is fully protected (or monitored).
+rt_wait_protected() {
+	local out=$RT_TMP/enforce-$1.out id=${2:0:12}
+	rt_wait_for 20 grep -qE "container $id .*: (protected|monitored|not |partly)" "$out" ||
+		{ cat "$out" >&2; rt_fail "enforce did not attach to $id"; }
+	grep -qE "container $id .*: (protected|monitored)" "$out" ||
+		{ cat "$out" >&2; rt_fail "container $id is not fully protected"; }
+}
+
+# rt_enforce_stop NAME: SIGTERM, and the exit status must be 0.
+rt_enforce_stop() {
+	kill -TERM "$RT_ENF_PID"
+	rt_wait_exit "$RT_ENF_PID" 20 || { cat "$RT_TMP/enforce-$1.out" >&2; rt_fail "enforce exited non-zero"; }
+}
+
+# rt_alerted NAME JQ: an alert line of enforce NAME satisfies JQ.
+rt_alerted() { jq -se "any(.[]; $2)" "$RT_TMP/alerts-$1.jsonl" >/dev/null 2>&1; }

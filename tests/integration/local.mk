@@ -10,6 +10,8 @@ EXTRA_DIST += tests/integration/lib.sh
 INTEGRATION_TESTS = \
 	tests/integration/cli.sh \
 	tests/integration/resolver.sh \
+	tests/integration/engine.sh \
+	tests/integration/engine-stall.sh \
 	tests/integration/learn.sh \
 	tests/integration/learn-start.sh \
 	tests/integration/seccomp.sh \
@@ -18,6 +20,9 @@ INTEGRATION_TESTS = \
 	tests/integration/learn-docker.sh \
 	tests/integration/demo.sh \
 	tests/integration/enforce.sh \
+	tests/integration/enforce-routes.sh \
+	tests/integration/enforce-hook.sh \
+	tests/integration/enforce-operator.sh \
 	tests/integration/policy.sh \
 	tests/integration/reliability.sh \
 	tests/integration/overload.sh \

@@ -11,8 +11,7 @@ rt_audit_lock
 wait_before=$(auditctl -s | awk '/^backlog_wait_time /{print $2}')
 rt_run app "$RT_BUSYBOX" sleep 600
 rt_learn_bg 25 rtguard-busybox
-rt_wait_for 10 grep -q "learning image" "$RT_TMP/learn.out" || { cat "$RT_TMP/learn.out" >&2; rt_fail "learn did not start"; }
-sleep 1
+rt_learn_wait_attached "$RT_ID"
 kill -STOP "$RT_LEARN_PID"
 # 3000 processes, ~40 audited syscalls each, while nobody reads: far more
 # than the 8192-record backlog. Bounded: it must finish in 60 s.

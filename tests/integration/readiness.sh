@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 rt_setup
 rt_audit_lock
-rt_hooks
+rt_hooks_setup
 
 readiness() { "$RTGUARD" report --json | jq -c --arg img "$1" '.images[] | select(.image == $img) | .readiness'; }
 reasons_have() {

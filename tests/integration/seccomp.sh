@@ -11,7 +11,7 @@ rt_setup
 rt_audit_lock
 command -v curl >/dev/null || rt_skip "curl missing"
 podman image exists "$RT_NGINX" || rt_skip "nginx test image missing"
-rt_hooks
+rt_hooks_setup
 
 # refuses_chroot NAME: chroot(2), never learned, fails with EPERM.
 refuses_chroot() {

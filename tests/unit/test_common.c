@@ -1,10 +1,13 @@
 /*
- * test_common.c: escaping, durations and hashing in common/.
+ * test_common.c: escaping, image references, durations and hashing in
+ * common/.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +15,7 @@
 #include <cmocka.h>
 
 #include "common/escape.h"
+#include "common/imageref.h"
 #include "common/sha256.h"
 #include "common/timefmt.h"
 
@@ -156,6 +160,94 @@ test_rfc3339_is_utc_with_millis(void **state)
 	assert_string_equal(buf, "2023-11-14T22:13:20.123Z");
 }
 
+static void
+expect_norm(const char *in, const char *want)
+{
+	struct rt_error	 err;
+	char		*out;
+	int		 rc;
+
+	rc = imageref_normalise(in, &out, &err);
+	if (want == NULL) {
+		assert_int_equal(rc, -EINVAL);
+		assert_null(out);
+		assert_non_null(strstr(err.msg, "image reference"));
+		return;
+	}
+	assert_int_equal(rc, 0);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void
+test_imageref_normalise(void **state)
+{
+	(void)state;
+	expect_norm("nginx", "docker.io/library/nginx:latest");
+	expect_norm("nginx:1.25", "docker.io/library/nginx:1.25");
+	expect_norm("bitnami/nginx", "docker.io/bitnami/nginx:latest");
+	expect_norm("localhost/nginx:test", "localhost/nginx:test");
+	expect_norm("quay.io/podman/stable", "quay.io/podman/stable:latest");
+	expect_norm("registry:5000/team/app:v2", "registry:5000/team/app:v2");
+	expect_norm("nginx@sha256:abcd", "docker.io/library/nginx@sha256:abcd");
+	expect_norm("docker.io/library/nginx:latest",
+	    "docker.io/library/nginx:latest");
+	expect_norm("", NULL);
+	expect_norm("Nginx", NULL);
+	expect_norm("nginx:", NULL);
+	expect_norm("nginx:bad tag", NULL);
+	expect_norm("/nginx", NULL);
+	expect_norm("nginx@md5:00", NULL);
+	/* Registry hosts are ASCII host names with an optional numeric port. */
+	expect_norm("reg\xff.io/app", NULL);
+	expect_norm("reg.io:80a/app", NULL);
+	expect_norm("reg.io:/app", NULL);
+	expect_norm("Reg.Example.com:5000/app", "Reg.Example.com:5000/app:latest");
+}
+
+/* Normalising must not produce what it would refuse (fuzzer finding). */
+static void
+test_imageref_normalise_length(void **state)
+{
+	struct rt_error	 err;
+	char		 ref[1025], *out;
+
+	(void)state;
+	memset(ref, 'a', 1020);
+	ref[1020] = '\0';
+	assert_int_equal(imageref_normalise(ref, &out, &err), -EINVAL);
+	assert_null(out);
+	assert_non_null(strstr(err.msg, "too long"));
+	ref[990] = '\0';
+	assert_int_equal(imageref_normalise(ref, &out, &err), 0);
+	free(out);
+}
+
+static void
+test_imageref_matches(void **state)
+{
+	(void)state;
+	assert_true(imageref_matches("nginx", "docker.io/library/nginx:latest"));
+	assert_true(imageref_matches("nginx", "localhost/nginx:test"));
+	assert_true(imageref_matches("nginx:test", "localhost/nginx:test"));
+	assert_true(imageref_matches("localhost/nginx", "localhost/nginx:test"));
+	assert_true(imageref_matches("localhost/nginx:test",
+	    "localhost/nginx:test"));
+	assert_true(imageref_matches("docker.io/library/nginx",
+	    "docker.io/library/nginx:1.25"));
+	assert_true(imageref_matches("nginx:1.25",
+	    "docker.io/library/nginx:1.25"));
+	assert_false(imageref_matches("nginx", "localhost/nginx-exporter:1"));
+	assert_false(imageref_matches("nginx:1.24",
+	    "docker.io/library/nginx:1.25"));
+	assert_false(imageref_matches("ngin", "docker.io/library/nginx:latest"));
+	assert_false(imageref_matches("localhost/nginx", "quay.io/nginx:test"));
+	assert_false(imageref_matches("busybox", "localhost/rtguard-busybox:test"));
+	assert_true(imageref_matches("rtguard-busybox",
+	    "localhost/rtguard-busybox:test"));
+	assert_false(imageref_matches(NULL, "x"));
+}
+
 int
 main(void)
 {
@@ -168,6 +260,9 @@ main(void)
 		cmocka_unit_test(test_sha256_of_fd_matches_known_vector),
 		cmocka_unit_test(test_sha256_cache_follows_changes),
 		cmocka_unit_test(test_rfc3339_is_utc_with_millis),
+		cmocka_unit_test(test_imageref_normalise),
+		cmocka_unit_test(test_imageref_normalise_length),
+		cmocka_unit_test(test_imageref_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /*
- * test_container.c: the cgroup parser, image reference normalisation and
- * matching, and the Engine API answer parsers fed recorded Podman answers
- * (tests/unit/data/, recorded from podman 4 on Debian 12).
+ * test_container.c: the cgroup parser, the Engine API answer parsers fed
+ * recorded Podman answers (tests/unit/data/, recorded from podman 4 on
+ * Debian 12), the /events line splitter and the retry schedule.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -97,94 +97,6 @@ test_cgroup_malformed(void **state)
 	expect_id("garbage without colons\n", -EINVAL, NULL);
 	expect_id("0:/libpod-" ID_A "\n", -EINVAL, NULL);
 	expect_id("\n\n\n", -EINVAL, NULL);
-}
-
-static void
-expect_norm(const char *in, const char *want)
-{
-	struct rt_error	 err;
-	char		*out;
-	int		 rc;
-
-	rc = imageref_normalise(in, &out, &err);
-	if (want == NULL) {
-		assert_int_equal(rc, -EINVAL);
-		assert_null(out);
-		assert_non_null(strstr(err.msg, "image reference"));
-		return;
-	}
-	assert_int_equal(rc, 0);
-	assert_string_equal(out, want);
-	free(out);
-}
-
-static void
-test_imageref_normalise(void **state)
-{
-	(void)state;
-	expect_norm("nginx", "docker.io/library/nginx:latest");
-	expect_norm("nginx:1.25", "docker.io/library/nginx:1.25");
-	expect_norm("bitnami/nginx", "docker.io/bitnami/nginx:latest");
-	expect_norm("localhost/nginx:test", "localhost/nginx:test");
-	expect_norm("quay.io/podman/stable", "quay.io/podman/stable:latest");
-	expect_norm("registry:5000/team/app:v2", "registry:5000/team/app:v2");
-	expect_norm("nginx@sha256:abcd", "docker.io/library/nginx@sha256:abcd");
-	expect_norm("docker.io/library/nginx:latest",
-	    "docker.io/library/nginx:latest");
-	expect_norm("", NULL);
-	expect_norm("Nginx", NULL);
-	expect_norm("nginx:", NULL);
-	expect_norm("nginx:bad tag", NULL);
-	expect_norm("/nginx", NULL);
-	expect_norm("nginx@md5:00", NULL);
-	/* Registry hosts are ASCII host names with an optional numeric port. */
-	expect_norm("reg\xff.io/app", NULL);
-	expect_norm("reg.io:80a/app", NULL);
-	expect_norm("reg.io:/app", NULL);
-	expect_norm("Reg.Example.com:5000/app", "Reg.Example.com:5000/app:latest");
-}
-
-/* Normalising must not produce what it would refuse (fuzzer finding). */
-static void
-test_imageref_normalise_length(void **state)
-{
-	struct rt_error	 err;
-	char		 ref[1025], *out;
-
-	(void)state;
-	memset(ref, 'a', 1020);
-	ref[1020] = '\0';
-	assert_int_equal(imageref_normalise(ref, &out, &err), -EINVAL);
-	assert_null(out);
-	assert_non_null(strstr(err.msg, "too long"));
-	ref[990] = '\0';
-	assert_int_equal(imageref_normalise(ref, &out, &err), 0);
-	free(out);
-}
-
-static void
-test_imageref_matches(void **state)
-{
-	(void)state;
-	assert_true(imageref_matches("nginx", "docker.io/library/nginx:latest"));
-	assert_true(imageref_matches("nginx", "localhost/nginx:test"));
-	assert_true(imageref_matches("nginx:test", "localhost/nginx:test"));
-	assert_true(imageref_matches("localhost/nginx", "localhost/nginx:test"));
-	assert_true(imageref_matches("localhost/nginx:test",
-	    "localhost/nginx:test"));
-	assert_true(imageref_matches("docker.io/library/nginx",
-	    "docker.io/library/nginx:1.25"));
-	assert_true(imageref_matches("nginx:1.25",
-	    "docker.io/library/nginx:1.25"));
-	assert_false(imageref_matches("nginx", "localhost/nginx-exporter:1"));
-	assert_false(imageref_matches("nginx:1.24",
-	    "docker.io/library/nginx:1.25"));
-	assert_false(imageref_matches("ngin", "docker.io/library/nginx:latest"));
-	assert_false(imageref_matches("localhost/nginx", "quay.io/nginx:test"));
-	assert_false(imageref_matches("busybox", "localhost/rtguard-busybox:test"));
-	assert_true(imageref_matches("rtguard-busybox",
-	    "localhost/rtguard-busybox:test"));
-	assert_false(imageref_matches(NULL, "x"));
 }
 
 static void
@@ -293,6 +205,138 @@ test_parse_events_recorded(void **state)
 	    -EPROTO);
 }
 
+/* What the line splitter handed over, joined with '|'. */
+struct lines_seen {
+	char	text[512];
+	int	n;
+};
+
+static void
+lines_collect(const char *line, size_t len, void *arg)
+{
+	struct lines_seen	*s = arg;
+
+	assert_int_equal(strlen(line), len);
+	if (s->n++ > 0)
+		strcat(s->text, "|");
+	strcat(s->text, line);
+}
+
+static size_t
+feed(struct engine_lines *l, const char *chunk, struct lines_seen *s)
+{
+	return engine_lines_feed(l, chunk, strlen(chunk), lines_collect, s);
+}
+
+static void
+test_event_lines_split_across_chunks(void **state)
+{
+	struct engine_lines	*l = engine_lines_new(64);
+	struct lines_seen	 s = { "", 0 };
+
+	(void)state;
+	assert_int_equal(feed(l, "{\"a\"", &s), 0);
+	assert_int_equal(s.n, 0);
+	feed(l, ":1}\n{\"b", &s);
+	assert_string_equal(s.text, "{\"a\":1}");
+	feed(l, "\":2}\n\n\n{\"c\":3}\n", &s);
+	assert_string_equal(s.text, "{\"a\":1}|{\"b\":2}|{\"c\":3}");
+	/* A partial line is forgotten on a new connection. */
+	feed(l, "{\"cut", &s);
+	engine_lines_reset(l);
+	feed(l, "d\n", &s);
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.text, "{\"a\":1}|{\"b\":2}|{\"c\":3}|d");
+	engine_lines_free(l);
+}
+
+static void
+test_event_lines_crlf(void **state)
+{
+	struct engine_lines	*l = engine_lines_new(64);
+	struct lines_seen	 s = { "", 0 };
+
+	(void)state;
+	/* CR LF split between chunks, a lone CR line, a CR inside a line. */
+	feed(l, "one\r", &s);
+	feed(l, "\ntwo\r\n\r\nth\rree\n", &s);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.text, "one|two|th\rree");
+	engine_lines_free(l);
+}
+
+static void
+test_event_lines_overlong_dropped(void **state)
+{
+	struct engine_lines	*l = engine_lines_new(8);
+	struct lines_seen	 s = { "", 0 };
+	size_t			 dropped;
+
+	(void)state;
+	/* Exactly max bytes is a line; one more is dropped whole. */
+	assert_int_equal(feed(l, "12345678\n", &s), 0);
+	assert_int_equal(feed(l, "123456789\nok\n", &s), 1);
+	assert_string_equal(s.text, "12345678|ok");
+	/* Over-long across chunks: the tail of it never becomes a line. */
+	dropped = feed(l, "abcdef", &s);
+	dropped += feed(l, "ghijkl", &s);
+	dropped += feed(l, "mn\nafter\n", &s);
+	assert_int_equal(dropped, 1);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.text, "12345678|ok|after");
+	engine_lines_free(l);
+}
+
+/* The events a recorded stream yields, whatever its chunking. */
+static void
+lines_parse(const char *line, size_t len, void *arg)
+{
+	struct engine_event	 ev;
+	struct rt_error		 err;
+	int			*found = arg;
+
+	if (engine_parse_event(line, len, &ev, &err) == 0)
+		found[ev.kind]++;
+}
+
+static void
+test_event_lines_recorded_stream(void **state)
+{
+	struct engine_lines	*l;
+	char			*text;
+	size_t			 len, off, step;
+	int			 found[3];
+
+	(void)state;
+	text = slurp("podman-events.jsonl", &len);
+	for (step = 1; step < 300; step += 37) {
+		memset(found, 0, sizeof(found));
+		l = engine_lines_new(ENGINE_LINE_MAX);
+		for (off = 0; off < len; off += step)
+			engine_lines_feed(l, text + off, off + step > len ?
+			    len - off : step, lines_parse, found);
+		assert_int_equal(found[ENGINE_EVENT_START], 1);
+		assert_int_equal(found[ENGINE_EVENT_STOP], 1);
+		engine_lines_free(l);
+	}
+	free(text);
+}
+
+static void
+test_retry_delay_doubles_to_8s(void **state)
+{
+	(void)state;
+	assert_int_equal(engine_retry_delay_ms(0), 250);
+	assert_int_equal(engine_retry_delay_ms(1), 500);
+	assert_int_equal(engine_retry_delay_ms(2), 1000);
+	assert_int_equal(engine_retry_delay_ms(3), 2000);
+	assert_int_equal(engine_retry_delay_ms(4), 4000);
+	assert_int_equal(engine_retry_delay_ms(5), 8000);
+	assert_int_equal(engine_retry_delay_ms(6), 8000);
+	assert_int_equal(engine_retry_delay_ms(1000), 8000);
+	assert_int_equal(engine_retry_delay_ms(~0u), 8000);
+}
+
 int
 main(void)
 {
@@ -300,13 +344,15 @@ main(void)
 		cmocka_unit_test(test_cgroup_engines),
 		cmocka_unit_test(test_cgroup_not_container),
 		cmocka_unit_test(test_cgroup_malformed),
-		cmocka_unit_test(test_imageref_normalise),
-		cmocka_unit_test(test_imageref_normalise_length),
-		cmocka_unit_test(test_imageref_matches),
 		cmocka_unit_test(test_parse_inspect_recorded),
 		cmocka_unit_test(test_parse_inspect_stopped),
 		cmocka_unit_test(test_parse_list),
 		cmocka_unit_test(test_parse_events_recorded),
+		cmocka_unit_test(test_event_lines_split_across_chunks),
+		cmocka_unit_test(test_event_lines_crlf),
+		cmocka_unit_test(test_event_lines_overlong_dropped),
+		cmocka_unit_test(test_event_lines_recorded_stream),
+		cmocka_unit_test(test_retry_delay_doubles_to_8s),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,7 @@
 #include "common/log.h"
 #include "common/syscallname.h"
 #include "common/xmalloc.h"
-#include "policies/seccomp.h"
+#include "formats/seccomp.h"
 
 /*
  * What runc (a Go program) still does after it installs the profile and

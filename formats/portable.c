@@ -19,252 +19,40 @@
 
 #include "common/cleanup.h"
 #include "common/escape.h"
+#include "common/imageref.h"
 #include "common/json.h"
 #include "common/syscallname.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
-#include "container/container.h"
-#include "policies/portable.h"
+#include "formats/baseline-json.h"
+#include "formats/portable.h"
 
 #define SYSCALL_NAME_MAX	64
 #define IMAGE_ID_MAX		256
-#define CANDIDATES_MAX		8
 #define IMPORTED_STARTS_MAX	64	/* from-start containers carried */
-
-/* --- selecting the image ----------------------------------------------- */
-
-int
-portable_image_select(struct store *st, const char *pattern, int64_t *key,
-    char **ref_out, struct rt_error *err)
-{
-	struct image_info	*im;
-	char			 list[512];
-	char			*norm = NULL;
-	size_t			 n, i, found = 0, pick = 0, len = 0;
-	int			 rc;
-
-	*ref_out = NULL;
-	if ((rc = store_image_list(st, &im, &n, err)) < 0)
-		return rc;
-	/* An exact reference selects its image even when it is also a
-	 * prefix of others ("localhost/app" vs "localhost/app:v2"). */
-	if (imageref_normalise(pattern, &norm, err) < 0)
-		norm = NULL;
-	for (i = 0; i < n; i++) {
-		if (strcmp(im[i].ref, pattern) == 0 ||
-		    (norm != NULL && strcmp(im[i].ref, norm) == 0)) {
-			found = 1;
-			pick = i;
-			goto done;
-		}
-	}
-	list[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (!imageref_matches(pattern, im[i].ref))
-			continue;
-		if (found++ == 0)
-			pick = i;
-		if (found <= CANDIDATES_MAX && len < sizeof(list))
-			len += snprintf(list + len, sizeof(list) - len, "%s%s",
-			    found > 1 ? ", " : "", im[i].ref);
-	}
-done:
-	free(norm);
-	if (found == 0)
-		rc = rt_error_set(err, ENOENT, "%s: no baseline for an image "
-		    "matching '%s' (see: rtguard report)", store_path(st),
-		    pattern);
-	else if (found > 1)
-		rc = rt_error_set(err, EINVAL, "'%s' matches %zu images (%s%s); "
-		    "give the full reference", pattern, found, list,
-		    found > CANDIDATES_MAX ? ", ..." : "");
-	else {
-		*key = im[pick].key;
-		*ref_out = xstrdup(im[pick].ref);
-		rc = 0;
-	}
-	image_info_free(im, n);
-	return rc;
-}
 
 /* --- export ------------------------------------------------------------ */
 
-static json_t *
-json_exec(const struct baseline_exec *e)
-{
-	json_t	*o = json_object();
-
-	json_object_set_new(o, "path", rt_json_escaped(e->path));
-	json_object_set_new(o, "sha256", e->sha256[0] != '\0' ?
-	    json_string(e->sha256) : json_null());
-	json_object_set_new(o, "count", json_integer(e->count));
-	json_object_set_new(o, "from_image", json_boolean(e->from_image));
-	json_object_set_new(o, "first_seen_ms", json_integer(e->first_ms));
-	json_object_set_new(o, "last_seen_ms", json_integer(e->last_ms));
-	return o;
-}
-
-static json_t *
-json_write(const struct baseline_write *w)
-{
-	json_t	*o = json_object();
-
-	json_object_set_new(o, "path", rt_json_escaped(w->path));
-	json_object_set_new(o, "count", json_integer(w->count));
-	json_object_set_new(o, "first_seen_ms", json_integer(w->first_ms));
-	json_object_set_new(o, "last_seen_ms", json_integer(w->last_ms));
-	return o;
-}
-
-json_t *
-portable_readiness_json(const struct image_readiness *r)
-{
-	char	 lines[8][200];
-	json_t	*o = json_object(), *a = json_array();
-	size_t	 n, i;
-
-	json_object_set_new(o, "ready", json_boolean(r->ready));
-	n = image_readiness_reasons(r, lines, 8);
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(lines[i]));
-	json_object_set_new(o, "reasons", a);
-	json_object_set_new(o, "containers_from_start",
-	    json_integer(r->containers_from_start));
-	json_object_set_new(o, "containers_attached_late",
-	    json_integer(r->containers_attached_late));
-	json_object_set_new(o, "audit_lost", json_integer(r->audit_lost));
-	json_object_set_new(o, "events_lost", json_integer(r->events_lost));
-	json_object_set_new(o, "last_new_fact",
-	    rt_json_time(r->last_new_fact_ms));
-	json_object_set_new(o, "quiet_period_s",
-	    json_integer(r->quiet_ms / 1000));
-	return o;
-}
-
-json_t *
-portable_syscalls_json(const struct baseline *b, uint32_t arch,
-    json_t **by_arch)
-{
-	json_t		*a = json_array(), *other;
-	const char	*an;
-	char		 name[64];
-	size_t		 i;
-
-	*by_arch = NULL;
-	for (i = 0; i < b->n_syscalls; i++) {
-		syscall_name(b->syscalls[i].arch, b->syscalls[i].nr, name,
-		    sizeof(name));
-		if (b->syscalls[i].arch == arch) {
-			json_array_append_new(a, json_string(name));
-			continue;
-		}
-		if ((an = syscall_arch_name(b->syscalls[i].arch)) == NULL)
-			continue;
-		if (*by_arch == NULL)
-			*by_arch = json_object();
-		if ((other = json_object_get(*by_arch, an)) == NULL) {
-			other = json_array();
-			json_object_set_new(*by_arch, an, other);
-		}
-		json_array_append_new(other, json_string(name));
-	}
-	return a;
-}
-
-json_t *
-portable_exec_names_json(const struct baseline *b)
-{
-	json_t	*a = json_array(), *o;
-	size_t	 i;
-
-	for (i = 0; i < b->n_exec_names; i++) {
-		o = json_object();
-		json_object_set_new(o, "name",
-		    rt_json_escaped(b->exec_names[i].name));
-		json_object_set_new(o, "target",
-		    rt_json_escaped(b->exec_names[i].target));
-		json_object_set_new(o, "count",
-		    json_integer(b->exec_names[i].count));
-		json_object_set_new(o, "first_seen_ms",
-		    json_integer(b->exec_names[i].first_ms));
-		json_array_append_new(a, o);
-	}
-	return a;
-}
-
-static char *
-image_id_of(struct store *st, int64_t key, struct rt_error *err)
-{
-	struct image_info	*im;
-	char			*id = NULL;
-	size_t			 n, i;
-
-	if (store_image_list(st, &im, &n, err) < 0)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (im[i].key == key && im[i].image_id != NULL)
-			id = xstrdup(im[i].image_id);
-	image_info_free(im, n);
-	return id;
-}
-
 int
-portable_export(struct store *st, const char *image_pattern, FILE *out,
-    struct rt_error *err)
+portable_export(const struct baseline *b, const char *image_id,
+    const struct image_readiness *r, FILE *out, struct rt_error *err)
 {
-	struct baseline		*b;
-	struct image_readiness	 r;
-	json_t			*root, *a, *by_arch;
-	char			*ref, *id, now[40];
-	int64_t		 key;
-	size_t		 i;
-	int		 rc;
-
-	if ((rc = portable_image_select(st, image_pattern, &key, &ref,
-	    err)) < 0)
-		return rc;
-	free(ref);
-	if ((rc = store_baseline_load(st, key, &b, err)) < 0)
-		return rc;
-	if ((rc = store_image_readiness(st, key, 0, &r, err)) < 0) {
-		baseline_free(b);
-		return rc;
-	}
-	id = image_id_of(st, key, err);
-	time_rfc3339(time_now_ms(), now, sizeof(now));
+	json_t		*root;
+	int		 rc = 0;
 
 	root = json_object();
 	json_object_set_new(root, "format", json_string(PORTABLE_FORMAT));
 	json_object_set_new(root, "version", json_integer(PORTABLE_VERSION));
-	json_object_set_new(root, "image", json_string(b->image_ref));
-	json_object_set_new(root, "image_id", id != NULL ?
-	    json_string(id) : json_null());
-	json_object_set_new(root, "exported", json_string(now));
-	a = json_array();
-	for (i = 0; i < b->n_execs; i++)
-		json_array_append_new(a, json_exec(&b->execs[i]));
-	json_object_set_new(root, "executables", a);
-	json_object_set_new(root, "arch",
-	    json_string(syscall_arch_name(syscall_arch_native())));
-	a = portable_syscalls_json(b, syscall_arch_native(), &by_arch);
-	json_object_set_new(root, "syscalls", a);
-	if (by_arch != NULL)
-		json_object_set_new(root, "syscalls_by_arch", by_arch);
-	a = json_array();
-	for (i = 0; i < b->n_writes; i++)
-		json_array_append_new(a, json_write(&b->writes[i]));
-	json_object_set_new(root, "writes", a);
-	json_object_set_new(root, "run_as", portable_exec_names_json(b));
-	json_object_set_new(root, "readiness", portable_readiness_json(&r));
+	json_object_set_new(root, "exported", rt_json_time(time_now_ms()));
+	baseline_json_add(root, b, image_id);
+	if (r != NULL)
+		json_object_set_new(root, "readiness", baseline_json_readiness(r));
 
-	rc = 0;
 	if (json_dumpf(root, out, JSON_INDENT(2)) < 0 || fputc('\n', out) == EOF
 	    || fflush(out) == EOF || ferror(out))
 		rc = rt_error_sys(err, errno != 0 ? errno : EIO,
 		    "writing the baseline of %s", b->image_ref);
 	json_decref(root);
-	free(id);
-	baseline_free(b);
 	return rc;
 }
 
@@ -578,7 +366,7 @@ parse_header(json_t *root, struct portable_baseline *pb, const char *file,
 	if (!json_is_string(v) ||
 	    imageref_normalise(json_string_value(v), &norm, err) < 0)
 		return invalid(err, file, "'image' must be an image reference");
-	pb->b.image_ref = norm;
+	pb->b->image_ref = norm;
 	v = json_object_get(root, "image_id");
 	if (json_is_string(v) && is_image_id(json_string_value(v)))
 		pb->image_id = xstrdup(json_string_value(v));
@@ -595,7 +383,7 @@ static int
 parse_root(json_t *root, struct portable_baseline *pb, const char *file,
     struct rt_error *err)
 {
-	struct baseline	*b = &pb->b;
+	struct baseline	*b = pb->b;
 	json_t		*a, *v;
 	const char	*an;
 	char		 where[96];
@@ -661,23 +449,9 @@ parse_root(json_t *root, struct portable_baseline *pb, const char *file,
 void
 portable_baseline_free(struct portable_baseline *pb)
 {
-	size_t	i;
-
 	if (pb == NULL)
 		return;
-	for (i = 0; i < pb->b.n_execs; i++)
-		free(pb->b.execs[i].path);
-	for (i = 0; i < pb->b.n_writes; i++)
-		free(pb->b.writes[i].path);
-	for (i = 0; i < pb->b.n_exec_names; i++) {
-		free(pb->b.exec_names[i].name);
-		free(pb->b.exec_names[i].target);
-	}
-	free(pb->b.exec_names);
-	free(pb->b.execs);
-	free(pb->b.syscalls);
-	free(pb->b.writes);
-	free(pb->b.image_ref);
+	baseline_free(pb->b);
 	free(pb->image_id);
 	free(pb->file);
 	free(pb);
@@ -700,6 +474,7 @@ portable_parse(const char *name, const char *text, size_t len,
 		    jerr.column, jerr.text);
 	pb = xcalloc(1, sizeof(*pb));
 	pb->file = xstrdup(name);
+	pb->b = xcalloc(1, sizeof(*pb->b));
 	rc = parse_root(root, pb, name, err);
 	json_decref(root);
 	if (rc < 0) {
@@ -748,7 +523,7 @@ static int
 import_facts(struct store *st, const struct portable_baseline *pb,
     struct rt_error *err)
 {
-	const struct baseline	*b = &pb->b;
+	const struct baseline	*b = pb->b;
 	int64_t			 key, seen, now;
 	char			 id[96];
 	size_t			 i;
@@ -819,7 +594,7 @@ portable_import_file(struct store *st, const char *path,
 		return rc;
 	rc = portable_import(st, pb, err);
 	if (rc == 0 && image_ref_out != NULL)
-		*image_ref_out = xstrdup(pb->b.image_ref);
+		*image_ref_out = xstrdup(pb->b->image_ref);
 	portable_baseline_free(pb);
 	return rc;
 }

@@ -8,12 +8,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/escape.h"
+#include "common/imageref.h"
 #include "common/xmalloc.h"
-#include "container/container.h"
 
 static bool
 valid_path_char(int c)

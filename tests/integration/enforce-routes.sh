@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# The attacker's routes, on a real nginx container protected through the
+# OCI hook: a shell through the whitelisted sh and perl tries every way to
+# run foreign code, to change a whitelisted binary, and to write into a
+# protected directory. Each is refused; the ones fanotify decides are
+# recorded; the learned workload keeps working throughout (no false
+# positive), and the binaries are unchanged afterwards.
+. "$(dirname "$0")/lib.sh"
+rt_setup
+rt_audit_lock
+command -v curl >/dev/null || rt_skip "curl missing"
+rt_hooks_setup
+
+# Helper scripts on a read-only volume: perl reads them, nothing runs them.
+t=$RT_TMP/t
+mkdir -p "$t" "$RT_TMP/vol"
+cat >"$t/openat2.pl" <<'PL'
+# openat2(AT_FDCWD, path, {flags}) -> errno text ("ok" if it opened)
+my ($path, $flags) = @ARGV;
+my $how = pack("QQQ", $flags, 0, 0);
+my $fd = syscall(437, -100, $path, $how, length($how));
+print $fd >= 0 ? "ok\n" : "$!\n";
+PL
+cat >"$t/tmpfile.pl" <<'PL'
+# O_TMPFILE in a directory, then linkat it in: the way in without a name.
+my ($dir, $name) = @ARGV;
+my $fd = syscall(257, -100, $dir, 0x410000 | 2, 0755);	# O_TMPFILE|O_RDWR
+if ($fd < 0) { print "open: $!\n"; exit; }
+my $empty = "";	# perl's syscall() may write to its arguments
+my $r = syscall(265, $fd, $empty, -100, $name, 0x1000);	# linkat AT_EMPTY_PATH
+print $r == 0 ? "linked\n" : "linkat: $!\n";
+PL
+cat >"$t/xattr.pl" <<'PL'
+my ($path, $name, $value) = ($ARGV[0], "user.rtguard", "1");
+my $r = syscall(188, $path, $name, $value, 1, 0);	# setxattr
+print $r == 0 ? "ok\n" : "$!\n";
+PL
+cat >"$t/memfd.pl" <<'PL'
+# Copy a binary into a memfd; exec it through /proc/self/fd, or execveat.
+my ($src, $how) = @ARGV;
+my ($name, $empty) = ("x", "");	# perl's syscall() may write to them
+my $fd = syscall(319, $name, 0);
+die "memfd_create: $!\n" if $fd < 0;
+open(my $out, ">&=", $fd) or die "fdopen: $!\n";
+open(my $in, "<", $src) or die "open: $!\n";
+binmode $in; binmode $out;
+{ local $/; print $out scalar <$in>; }
+$out->flush;
+if ($how eq "execveat") {
+	syscall(322, $fd, $empty, 0, 0, 0x1000);
+	print "execveat: $!\n";
+} else {
+	exec { "/proc/self/fd/$fd" } "x";
+	print "exec: $!\n";
+}
+PL
+cat >"$t/fdexec.pl" <<'PL'
+# Open a file, delete it, exec what the descriptor still holds.
+my ($path) = @ARGV;
+open(my $f, "<", $path) or die "open: $!\n";
+unlink($path);
+exec { "/proc/self/fd/" . fileno($f) } "x";
+print "exec: $!\n";
+PL
+cat >"$t/dl.pl" <<'PL'
+require DynaLoader;
+my $h = DynaLoader::dl_load_file($ARGV[0], 0);
+print $h ? "loaded\n" : "refused: " . DynaLoader::dl_error() . "\n";
+PL
+
+RT_RUN_OPTS="-v $t:/t:ro -v $RT_TMP/vol:/vol --tmpfs /scratch:rw,exec,size=64m"
+rt_run web "$RT_NGINX"; web=$RT_ID
+rt_wait_for 15 curl -sf -o /dev/null http://127.0.0.1:8080/ || rt_fail "nginx did not answer"
+
+# --- learning: the tools the attacker will use, used benignly ------------
+workload() {
+	local i
+	for i in $(seq 10); do curl -sf -o /dev/null http://127.0.0.1:8080/ || return 1; done
+	rt_exec web sh -c 'ls / >/dev/null && cat /etc/hostname >/dev/null && id >/dev/null &&
+		echo ok > /tmp/work.txt && head -1 /tmp/work.txt >/dev/null &&
+		echo "learned" >> /var/log/nginx/app.log'
+}
+rt_learn_bg 30 rtguard-nginx
+rt_wait_for 15 grep -q "attached to container ${web:0:12}" "$RT_TMP/learn.out" ||
+	{ cat "$RT_TMP/learn.out" >&2; rt_fail "the learner did not attach"; }
+workload || rt_fail "the workload failed during learning"
+rt_exec web sh -c 'cp /usr/bin/ls /tmp/l && chmod 755 /tmp/l && chown root /tmp/l &&
+	ln -s /tmp/l /tmp/s && ln /tmp/l /tmp/h && mv /tmp/l /tmp/m && truncate -s 0 /tmp/m &&
+	touch /tmp/n && rm -f /tmp/m /tmp/s /tmp/h /tmp/n && mkdir /tmp/d && rmdir /tmp/d &&
+	perl /t/xattr.pl /tmp/work.txt >/dev/null; perl -e 1; sha256sum /tmp/work.txt >/dev/null' || rt_fail "the learning commands failed"
+# The app writes a script and runs it: learned, and allowed by its hash.
+rt_exec web sh -c 'mkdir -p /opt/app && printf "#!/bin/sh\necho app\n" > /opt/app/run.sh &&
+	chmod 755 /opt/app/run.sh && /opt/app/run.sh' >/dev/null || rt_fail "the app script failed"
+kill -INT "$RT_LEARN_PID"
+rt_wait_exit "$RT_LEARN_PID" 20 || { cat "$RT_TMP/learn.out" >&2; rt_fail "learn failed"; }
+ls_sum=$(rt_exec web sha256sum /usr/bin/ls)
+
+# --- enforcement, with the hook: a fresh container is protected from its
+# first instruction; the running one is attached late -------------------
+rt_enforce_bg routes
+rt_wait_protected routes "$web"
+rt_stop web
+rt_run web "$RT_NGINX"; web=$RT_ID
+rt_wait_protected routes "$web"
+rt_wait_for 15 curl -sf -o /dev/null http://127.0.0.1:8080/ || rt_fail "nginx did not start under protection"
+workload || { cat "$RT_TMP/alerts-routes.jsonl" >&2; rt_fail "the learned workload failed under enforcement"; }
+rt_exec web /opt/app/run.sh >/dev/null 2>&1 && rt_fail "test bug: the new container has the old one's script"
+
+refused=0
+# refused DESCRIPTION PATTERN CMD...: CMD fails, its output matches PATTERN.
+refused() {
+	local what=$1 pat=$2 out rc; shift 2
+	out=$(rt_exec web "$@" 2>&1 | tr -d '\0'; exit "${PIPESTATUS[0]}"); rc=$?
+	if [ $rc -eq 0 ] && ! grep -qiE "$pat" <<<"$out"; then
+		rt_fail "$what: it worked ($out)"
+	fi
+	grep -qiE "$pat" <<<"$out" || {
+		podman ps -a --filter "id=$web" --format "{{.Status}}" >&2; podman logs "$web" 2>&1 | tail -5 >&2
+		tail -20 "$RT_TMP/enforce-routes.out" >&2
+		rt_fail "$what: refused, but not as expected ('$pat'): $out"; }
+	refused=$((refused + 1))
+}
+drop() { echo "cp /usr/bin/ls $1 && chmod 755 $1"; }
+denied='permission denied|not permitted|exec: Permission|exec failed'
+rofs='read-only file system|Read-only'
+
+# Foreign code, by exec, from every place the container can write.
+for d in /tmp /var/tmp /root /dev/shm /dev /run /vol /scratch /home; do
+	refused "exec of a binary dropped in $d" "$denied" sh -c "$(drop "$d/evil") && $d/evil /"
+done
+refused "exec of a #! script in /tmp" "$denied" sh -c 'printf "#!/bin/sh\necho evil\n" > /tmp/e.sh && chmod 755 /tmp/e.sh && /tmp/e.sh'
+refused "exec of a file created directly in /" "$rofs|$denied" sh -c "$(drop /evil) && /evil"
+refused "exec through /proc/self/fd of a deleted volume file" "exec: Permission denied" sh -c "$(drop /vol/gone) && perl /t/fdexec.pl /vol/gone"
+refused "exec of a memfd through /proc/self/fd" "exec: Permission denied" perl /t/memfd.pl /usr/bin/id
+refused "execveat(AT_EMPTY_PATH) of a memfd" "execveat: Permission denied" perl /t/memfd.pl /usr/bin/id execveat
+# The loader, LD_PRELOAD, dlopen.
+refused "the loader run on a dropped binary" "$denied" sh -c "$(drop /tmp/evil); /lib64/ld-linux-x86-64.so.2 /tmp/evil"
+refused "the loader run on an unlearned image binary" "$denied" /lib64/ld-linux-x86-64.so.2 /usr/bin/whoami
+refused "the loader run through a symlink alias" "$denied" sh -c 'ln -sf /lib64/ld-linux-x86-64.so.2 /tmp/x && /tmp/x /usr/bin/whoami'
+refused "LD_PRELOAD of a dropped library" "cannot be preloaded|failed to map" sh -c 'cp /usr/lib/x86_64-linux-gnu/libc.so.6 /tmp/evil.so && LD_PRELOAD=/tmp/evil.so ls /'
+refused "perl dlopen of a dropped library" "refused: .*failed to map" sh -c 'cp /usr/lib/x86_64-linux-gnu/libc.so.6 /tmp/e2.so && perl /t/dl.pl /tmp/e2.so'
+out=$(rt_exec web perl /t/dl.pl /usr/lib/x86_64-linux-gnu/libc.so.6 2>&1)
+[ "$out" = loaded ] || rt_fail "dlopen of an image library was refused: $out"
+# Unlearned image binaries, directly and as the container's own command.
+refused "an unlearned image binary" "$denied" /usr/bin/whoami
+refused "an unlearned binary from a shell" "$denied" sh -c /usr/bin/whoami
+
+# A whitelisted binary, exec'd (and cached in the kernel) already: changed
+# by any route, never.
+rt_exec web ls / >/dev/null || rt_fail "ls failed"
+refused "write-open of /usr/bin/ls" "$rofs" sh -c 'echo x >> /usr/bin/ls'
+refused "openat2(O_RDWR) of /usr/bin/ls" "Read-only" perl /t/openat2.pl /usr/bin/ls 2
+refused "truncate of /usr/bin/ls" "$rofs" truncate -s 0 /usr/bin/ls
+refused "chmod of /usr/bin/ls" "$rofs" chmod 777 /usr/bin/ls
+refused "chown of /usr/bin/ls" "$rofs" chown 65534 /usr/bin/ls
+refused "rename of /usr/bin/ls away" "$rofs" mv /usr/bin/ls /usr/bin/ls.old
+refused "rename over /usr/bin/ls" "$rofs|cross-device" sh -c "$(drop /tmp/evil) && mv -f /tmp/evil /usr/bin/ls"
+refused "hard link to /usr/bin/ls" "$rofs|cross-device" ln /usr/bin/ls /tmp/ls-link
+refused "xattr on /usr/bin/ls" "Read-only" perl /t/xattr.pl /usr/bin/ls
+[ "$(rt_exec web sha256sum /usr/bin/ls)" = "$ls_sum" ] || rt_fail "/usr/bin/ls changed"
+rt_exec web ls / >/dev/null || rt_fail "ls no longer runs"
+# No copy-up happened: the upper layer holds no /usr/bin/ls.
+upper=$(podman inspect -f '{{.GraphDriver.Data.UpperDir}}' "$web")
+[ ! -e "$upper/usr/bin/ls" ] || rt_fail "/usr/bin/ls was copied up"
+
+# Every write route into protected directories.
+refused "create in /usr/bin" "$rofs" sh -c 'echo x > /usr/bin/x'
+refused "append to /etc/passwd" "$rofs" sh -c 'echo x >> /etc/passwd'
+refused "openat2 create in /etc" "Read-only" perl /t/openat2.pl /etc/new 65
+refused "O_TMPFILE + linkat in /usr/bin" "Read-only" perl /t/tmpfile.pl /usr/bin /usr/bin/tmp-evil
+refused "rename over /etc/shadow" "$rofs|cross-device" sh -c 'echo x > /tmp/shadow && mv -f /tmp/shadow /etc/shadow'
+refused "rename inside /etc" "$rofs" mv /etc/passwd /etc/passwd.old
+refused "unlink in /usr/bin" "$rofs" rm -f /usr/bin/id
+refused "mkdir in /usr" "$rofs" mkdir /usr/evil
+refused "rmdir in /usr" "$rofs" rmdir /usr/games
+refused "symlink into /usr/bin" "$rofs" ln -s /tmp/x /usr/bin/evil
+refused "chmod in /etc" "$rofs" chmod 777 /etc/passwd
+refused "touch (utimes) in /etc" "$rofs" touch /etc/passwd
+refused "the engine's /etc/hosts" "$rofs" sh -c 'echo 1.2.3.4 evil >> /etc/hosts'
+refused "the engine's /etc/hostname" "$rofs" sh -c 'echo evil > /etc/hostname'
+refused "the engine's /etc/resolv.conf" "$rofs" sh -c 'echo nameserver 1.2.3.4 > /etc/resolv.conf'
+refused "write in /usr/local" "$rofs" cp /usr/bin/ls /usr/local/bin/ls2
+
+# What the app does still works, and it is not read-only where it writes.
+workload || { cat "$RT_TMP/alerts-routes.jsonl" >&2; rt_fail "the learned workload failed after the attacks"; }
+rt_exec web sh -c 'echo ok > /var/tmp/free && echo ok > /vol/free' || rt_fail "writes outside protected dirs were refused"
+
+# The app's own script: allowed with its learned content, denied changed.
+rt_exec web sh -c 'mkdir -p /opt/app && printf "#!/bin/sh\necho app\n" > /opt/app/run.sh && chmod 755 /opt/app/run.sh'
+out=$(rt_exec web /opt/app/run.sh 2>&1) || rt_fail "the app's learned script was refused: $out"
+rt_exec web sh -c 'printf "#!/bin/sh\necho evil\n" > /opt/app/run.sh'
+refused "the app's script with other content" "$denied" /opt/app/run.sh
+
+rt_enforce_stop routes
+a=routes
+rt_alerted $a '.path == "/usr/bin/whoami" and .decision == "denied" and .route == "exec"' ||
+	{ cat "$RT_TMP/alerts-$a.jsonl" >&2; rt_fail "no record of the unlearned exec"; }
+rt_alerted $a '.route == "loader" and .decision == "denied"' || rt_fail "no record of the loader run directly"
+rt_alerted $a '.path == "/opt/app/run.sh" and .route == "drift"' || rt_fail "no record of the changed app script"
+# Nothing the workload does was denied.
+for p in /usr/sbin/nginx /usr/bin/ls /usr/bin/dash /usr/bin/cat /usr/bin/id /usr/bin/head /var/log/nginx/app.log; do
+	! rt_alerted $a ".path == \"$p\"" || rt_fail "the learned $p was denied"
+done
+# After the stop: rtguard's mounts are gone, the operator's stay.
+n=$(rt_exec web cat /proc/self/mountinfo | awk '$5 == "/" || $5 == "/usr" || $5 == "/etc" || $5 == "/tmp"' | wc -l)
+[ "$n" = 1 ] ||
+	{ rt_exec web cat /proc/self/mountinfo >&2; rt_fail "rtguard's mounts were left behind"; }
+rt_exec web sh -c 'grep -q " /t ro," /proc/self/mountinfo' || rt_fail "the operator's read-only volume was changed"
+rt_exec web /usr/bin/whoami >/dev/null || rt_fail "whoami does not run after the stop"
+rt_log "$refused routes refused"
+rt_pass
