@@ -8,6 +8,7 @@ common_libcommon_a_SOURCES = \
 	common/imageref.c common/imageref.h \
 	common/json.c common/json.h \
 	common/log.c common/log.h \
+	common/runpath.c common/runpath.h \
 	common/sha256.c common/sha256.h \
 	common/syscallname.c common/syscallname.h \
 	common/timefmt.c common/timefmt.h \

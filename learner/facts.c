@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/runpath.h"
 #include "common/timefmt.h"
 #include "common/xmalloc.h"
 #include "learner/internal.h"
@@ -311,19 +312,15 @@ put_component(char *out, size_t len, size_t *o, const char *c, size_t n)
 bool
 facts_write_pattern(const char *path, char *out, size_t len)
 {
-	const char	*p = path, *e;
-	size_t		 o = 0;
+	const char	*p = path, *e, *to;
+	size_t		 o = 0, n;
 
 	if (len == 0)
 		return false;
-	/* /var/run and /var/lock are symlinks to /run on every distribution. */
-	if (strncmp(p, "/var/run", 8) == 0 && (p[8] == '/' || p[8] == '\0')) {
-		o = (size_t)snprintf(out, len, "/run");
-		p += 8;
-	} else if (strncmp(p, "/var/lock", 9) == 0 &&
-	    (p[9] == '/' || p[9] == '\0')) {
-		o = (size_t)snprintf(out, len, "/run/lock");
-		p += 9;
+	/* /var/run and /var/lock are /run (common/runpath.h). */
+	if ((n = runpath_alias(p, &to)) > 0) {
+		o = (size_t)snprintf(out, len, "%s", to);
+		p += n;
 	}
 	if (o >= len)
 		o = len - 1;

@@ -16,6 +16,7 @@
 
 #include "common/escape.h"
 #include "common/imageref.h"
+#include "common/runpath.h"
 #include "common/sha256.h"
 #include "common/timefmt.h"
 
@@ -248,6 +249,29 @@ test_imageref_matches(void **state)
 	assert_false(imageref_matches(NULL, "x"));
 }
 
+static void
+test_var_run_and_var_lock_are_run(void **state)
+{
+	char		out[64], small[6];
+	const char	*to;
+
+	(void)state;
+	assert_int_equal(runpath_alias("/var/run/x.pid", &to), 8);
+	assert_string_equal(to, "/run");
+	assert_int_equal(runpath_alias("/var/lock", &to), 9);
+	assert_string_equal(to, "/run/lock");
+	assert_int_equal(runpath_alias("/var/running/x", NULL), 0);
+	assert_int_equal(runpath_alias("/run/x", NULL), 0);
+	assert_true(runpath_canonical("/var/run/nginx.pid", out, sizeof(out)));
+	assert_string_equal(out, "/run/nginx.pid");
+	assert_true(runpath_canonical("/var/lock/a", out, sizeof(out)));
+	assert_string_equal(out, "/run/lock/a");
+	assert_false(runpath_canonical("/var/log/x", out, sizeof(out)));
+	assert_string_equal(out, "/var/log/x");
+	runpath_canonical("/var/run/long", small, sizeof(small));
+	assert_string_equal(small, "/run/");
+}
+
 int
 main(void)
 {
@@ -257,6 +281,7 @@ main(void)
 		cmocka_unit_test(test_escape_invalid_utf8_becomes_hex),
 		cmocka_unit_test(test_unescape_rejects_malformed),
 		cmocka_unit_test(test_duration_parse_units_and_errors),
+		cmocka_unit_test(test_var_run_and_var_lock_are_run),
 		cmocka_unit_test(test_sha256_of_fd_matches_known_vector),
 		cmocka_unit_test(test_sha256_cache_follows_changes),
 		cmocka_unit_test(test_rfc3339_is_utc_with_millis),
