@@ -1,10 +1,13 @@
 /*
  * decide.c: the decision table (see decide.h). Pure: no I/O, no globals.
  */
+#include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/runpath.h"
 #include "common/xmalloc.h"
 #include "enforcer/decide.h"
 
@@ -182,25 +185,55 @@ decide_exec(const struct decide_ctx *ctx, const struct exec_query *q,
 	    "learned SHA-256 (now %.12s)", q->sha256);
 }
 
+/*
+ * A learned write entry matches path: its '*' stands for any run of bytes
+ * within one component (fnmatch, FNM_PATHNAME), every other byte for
+ * itself (a learned path may hold '?', '[' or '\\': escaped here).
+ */
+static bool
+write_entry_matches(const char *entry, const char *path)
+{
+	char	 pat[2 * PATH_MAX], *q = pat;
+
+	if (strchr(entry, '*') == NULL)
+		return strcmp(entry, path) == 0;
+	for (; *entry != '\0' && q < pat + sizeof(pat) - 2; entry++) {
+		if (*entry == '?' || *entry == '[' || *entry == '\\')
+			*q++ = '\\';
+		*q++ = *entry;
+	}
+	if (*entry != '\0')
+		return false;	/* longer than any path */
+	*q = '\0';
+	return fnmatch(pat, path, FNM_PATHNAME) == 0;
+}
+
 bool
 decide_learned_write(const struct baseline *b, const char *path)
 {
-	const char	*slash;
-	char		*pattern;
-	bool		 found;
+	char	 canon[PATH_MAX], entry[PATH_MAX];
+	size_t	 i;
 
 	if (b == NULL || b->n_writes == 0)
 		return false;
 	if (bsearch(path, b->writes, b->n_writes, sizeof(*b->writes),
 	    cmp_write_path) != NULL)
 		return true;
-	if ((slash = strrchr(path, '/')) == NULL)
-		return false;
-	pattern = xasprintf("%.*s/*", (int)(slash - path), path);
-	found = bsearch(pattern, b->writes, b->n_writes, sizeof(*b->writes),
-	    cmp_write_path) != NULL;
-	free(pattern);
-	return found;
+	/* The learner stores /var/run/x as /run/x (common/runpath.h). */
+	if (runpath_canonical(path, canon, sizeof(canon)) &&
+	    bsearch(canon, b->writes, b->n_writes, sizeof(*b->writes),
+	    cmp_write_path) != NULL)
+		return true;
+	/* Patterns; and entries of older baselines under /var/run. */
+	for (i = 0; i < b->n_writes; i++) {
+		if (strchr(b->writes[i].path, '*') == NULL &&
+		    runpath_alias(b->writes[i].path, NULL) == 0)
+			continue;
+		runpath_canonical(b->writes[i].path, entry, sizeof(entry));
+		if (write_entry_matches(entry, canon))
+			return true;
+	}
+	return false;
 }
 
 void

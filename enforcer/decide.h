@@ -60,7 +60,11 @@ void	decide_exec(const struct decide_ctx *ctx, const struct exec_query *q,
 /* Only in monitor mode: protect mode refuses writes by read-only mounts. */
 void	decide_open(const struct decide_ctx *ctx, const char *path,
 	    enum open_intent intent, struct decision *d);
-/* A learned write: the exact path, or its directory collapsed ("d/ *"). */
+/*
+ * A learned write: the exact path, or a learned pattern whose '*' matches
+ * within one component ("d/ *", "/dev/shm/PostgreSQL.*", "base/ * / *");
+ * /var/run and /var/lock are /run and /run/lock, as the learner stores them.
+ */
 bool	decide_learned_write(const struct baseline *b, const char *path);
 /* Whether path names a dynamic loader (ld-linux*.so*, ld-musl-*, ld.so). */
 bool	decide_is_loader_path(const char *path);

@@ -409,6 +409,53 @@ test_learned_write_is_allowed_exact_and_collapsed(void **state)
 	assert_false(decide_learned_write(&base, "/etc/nginx/other.conf"));
 }
 
+/* Patterns the learner writes: '*' within a component, /run for /var/run. */
+static void
+test_learned_write_patterns_match_within_a_component(void **state)
+{
+	static struct baseline_write w[] = {	/* sorted, as loaded */
+		{ "/dev/shm/PostgreSQL.*", 1, 0, 0 },
+		{ "/run/lock/app.lock", 1, 0, 0 },
+		{ "/run/nginx.pid", 1, 0, 0 },
+		{ "/srv/odd[1]?.log", 1, 0, 0 },
+		{ "/srv/tmp*.[0-9]", 1, 0, 0 },
+		{ "/var/lib/postgresql/data/base/*/*", 1, 0, 0 },
+		{ "/var/lib/postgresql/data/pg_wal/*", 1, 0, 0 },
+		{ "/var/run/old.pid", 1, 0, 0 },	/* an older baseline */
+	};
+	struct baseline	b = { .image_ref = "localhost/pg:15", .writes = w,
+	    .n_writes = sizeof(w) / sizeof(w[0]) };
+
+	(void)state;
+	assert_true(decide_learned_write(&b, "/dev/shm/PostgreSQL.1804289383"));
+	assert_true(decide_learned_write(&b, "/dev/shm/PostgreSQL."));
+	assert_false(decide_learned_write(&b, "/dev/shm/PostgreSQL.1/x"));
+	assert_false(decide_learned_write(&b, "/dev/shm/other"));
+	assert_true(decide_learned_write(&b,
+	    "/var/lib/postgresql/data/base/16384/2619"));
+	assert_false(decide_learned_write(&b,
+	    "/var/lib/postgresql/data/base/16384"));
+	assert_false(decide_learned_write(&b,
+	    "/var/lib/postgresql/data/base/1/2/3"));
+	assert_true(decide_learned_write(&b,
+	    "/var/lib/postgresql/data/pg_wal/000000010000000000000001"));
+	assert_false(decide_learned_write(&b,
+	    "/var/lib/postgresql/data/global/pg_control"));
+	/* /var/run and /var/lock are /run and /run/lock. */
+	assert_true(decide_learned_write(&b, "/var/run/nginx.pid"));
+	assert_true(decide_learned_write(&b, "/run/nginx.pid"));
+	assert_true(decide_learned_write(&b, "/var/lock/app.lock"));
+	assert_true(decide_learned_write(&b, "/run/old.pid"));
+	assert_true(decide_learned_write(&b, "/var/run/old.pid"));
+	assert_false(decide_learned_write(&b, "/var/running/nginx.pid"));
+	assert_false(decide_learned_write(&b, "/run/other.pid"));
+	/* Only '*' is a wildcard: '?' and '[' are the bytes learned. */
+	assert_true(decide_learned_write(&b, "/srv/odd[1]?.log"));
+	assert_false(decide_learned_write(&b, "/srv/odd1x.log"));
+	assert_true(decide_learned_write(&b, "/srv/tmp812.[0-9]"));
+	assert_false(decide_learned_write(&b, "/srv/tmp812.5"));
+}
+
 static void
 test_policy_write_rules(void **state)
 {
@@ -465,6 +512,7 @@ main(void)
 		T(test_write_outside_protected_dirs_is_allowed),
 		T(test_write_to_protected_dir_is_denied),
 		T(test_learned_write_is_allowed_exact_and_collapsed),
+		T(test_learned_write_patterns_match_within_a_component),
 		T(test_policy_write_rules),
 		T(test_loader_names),
 #undef T
