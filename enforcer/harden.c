@@ -73,15 +73,23 @@ listed(const char *const *list, const char *s)
 	return false;
 }
 
-/* The place a learned write entry makes writable ("d/ *" -> d). */
+/*
+ * The place a learned write entry makes writable: the path itself, or for
+ * a pattern the directory above its first component that holds a '*'
+ * ("d/ *" -> d, "/dev/shm/PostgreSQL.*" -> /dev/shm,
+ * "/var/lib/postgresql/data/base/ * / *" -> .../data/base); "" when that is
+ * the root (nothing to bind back).
+ */
 static char *
 write_target(const char *entry)
 {
-	size_t	n = strlen(entry);
+	const char	*star = strchr(entry, '*'), *slash;
 
-	if (n >= 2 && strcmp(entry + n - 2, "/*") == 0)
-		return xasprintf("%.*s", (int)(n - 2), entry);
-	return xstrdup(entry);
+	if (star == NULL)
+		return xstrdup(entry);
+	for (slash = star; slash > entry && *slash != '/'; slash--)
+		;
+	return xasprintf("%.*s", (int)(slash - entry), entry);
 }
 
 /*

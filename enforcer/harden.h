@@ -11,7 +11,8 @@
  *   - each protected directory, and each top-level directory holding a
  *     learned executable, becomes a read-only bind of itself (the mounts
  *     below it too: the engine's /etc/hosts, volumes), with learned write
- *     paths bound back writable and noexec;
+ *     paths bound back writable and noexec (a learned pattern: the
+ *     directory above its first component with a '*');
  *   - every other top-level directory (/tmp, /var, /dev, volumes and
  *     tmpfs mounts below them) becomes a noexec bind of itself, writable
  *     as before;

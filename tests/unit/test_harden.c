@@ -139,6 +139,43 @@ test_plan_binds_learned_writes_back_inside_locked_dirs(void **state)
 	harden_plan_free(&p);
 }
 
+/* A pattern binds back the directory above its first '*' component. */
+static void
+test_plan_binds_the_directory_above_a_pattern_back(void **state)
+{
+	static const char *const prot[] = { "/usr", "/var/lib/postgresql",
+		"/dev", NULL };
+	static struct baseline_write w[] = {
+		{ "/*", 1, 0, 0 },
+		{ "/dev/shm/PostgreSQL.*", 1, 0, 0 },
+		{ "/usr/share/app/cache.*/data", 1, 0, 0 },
+		{ "/var/lib/postgresql/data/base/*/*", 1, 0, 0 },
+		{ "/var/lib/postgresql/data/global/pg_internal.init.*", 1, 0,
+		  0 },
+	};
+	struct baseline		b = { .image_key = 1, .image_ref = "pg",
+	    .writes = w, .n_writes = sizeof(w) / sizeof(w[0]) };
+	struct harden_plan	p;
+	size_t			i;
+
+	(void)state;
+	harden_plan_build(prot, NULL, &b, debian,
+	    sizeof(debian) / sizeof(debian[0]), &p);
+	assert_op(&p, "/dev/shm", HARDEN_KEEP_RW);
+	assert_op(&p, "/var/lib/postgresql/data/base", HARDEN_KEEP_RW);
+	assert_op(&p, "/var/lib/postgresql/data/global", HARDEN_KEEP_RW);
+	assert_op(&p, "/usr/share/app", HARDEN_KEEP_RW);
+	assert_false(find(&p, "/dev/shm")->exec);
+	/* Never a pattern itself, never a place below one. */
+	for (i = 0; i < p.n; i++) {
+		assert_null(strchr(p.v[i].path, '*'));
+		assert_true(p.v[i].op == HARDEN_ROOT ||
+		    strcmp(p.v[i].path, "/") != 0);
+	}
+	assert_null(find(&p, "/var/lib/postgresql/data/base/*"));
+	harden_plan_free(&p);
+}
+
 static void
 test_plan_ends_with_the_root_and_orders_parents_first(void **state)
 {
@@ -271,6 +308,8 @@ main(void)
 		cmocka_unit_test(test_plan_leaves_proc_sys_and_symlinks),
 		cmocka_unit_test(
 		    test_plan_binds_learned_writes_back_inside_locked_dirs),
+		cmocka_unit_test(
+		    test_plan_binds_the_directory_above_a_pattern_back),
 		cmocka_unit_test(
 		    test_plan_ends_with_the_root_and_orders_parents_first),
 		cmocka_unit_test(test_plan_locks_nested_protected_dir),
