@@ -223,7 +223,7 @@ void	engine_watch_stop(struct engine_watch *w);
  * A container the engine announces but cannot describe (the inspect timed
  * out, was refused, or answered an HTTP error other than 404) is never
  * dropped: unresolved() says so after each failed inspect (the daemon
- * alerts; without unresolved() the tracker logs a warning), and the
+ * alerts; without unresolved() the tracker logs it as information), and the
  * tracker asks again after engine_retry_delay_ms() until the inspect
  * succeeds (then select() and attach() as usual) or the container is gone
  * (404, not running, or a stop event).

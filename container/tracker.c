@@ -184,10 +184,14 @@ tracker_unresolved(struct tracked *tr, const struct rt_error *why)
 	    "(%u failed inspect%s, next in %u.%02u s): %s", tr->id,
 	    tr->failures, tr->failures > 1 ? "s" : "", ms / 1000,
 	    ms % 1000 / 10, why->msg);
+	/*
+	 * Most containers a daemon hears of are not its images': without a
+	 * role that says otherwise (the enforcer alerts), only information.
+	 */
 	if (t->ops->unresolved != NULL)
 		t->ops->unresolved(tr->id, &err, t->arg);
 	else
-		log_warnx("%s", err.msg);
+		log_info("%s", err.msg);
 	if (tr->retry == NULL)
 		tr->retry = evtimer_new(t->base, tracker_retry_fired, tr);
 	tv.tv_sec = ms / 1000;

@@ -81,8 +81,11 @@ tr_unresolved(const char *id, const struct rt_error *err, void *arg)
 {
 	struct daemon	*d = arg;
 
+	/* Most likely another image's container: information, not a warning. */
 	if (d->role.unresolved != NULL)
 		d->role.unresolved(id, err, d->role.arg);
+	else
+		log_info("%s", err->msg);
 }
 
 /* The first listing is done: every running container was considered. */
