@@ -35,21 +35,23 @@ done
 rt_exec demo sh -c 'cp /usr/bin/ls /tmp/x' || rt_fail "dropping the binary"
 
 # enforce the baseline
-rt_bg "$RT_TMP/enforce.out" "$RTGUARD" enforce --image "$img" --duration 60 --alerts "$RT_TMP/alerts.jsonl" -v
-enf=$RT_BG_PID
-rt_wait_line 20 "$enf" "$RT_TMP/enforce.out" "enforce attach" "enforcing container ${id:0:12}"
+# (it is ready, so its container is protected)
+rt_enforce_bg demo --image "$img" --duration 60
+rt_wait_protected demo "$id"
+grep -q "container ${id:0:12} .*: protected" "$RT_TMP/enforce-demo.out" ||
+	{ cat "$RT_TMP/enforce-demo.out" >&2; rt_fail "the demo's container is not protected"; }
 curl -sf -o /dev/null "http://127.0.0.1:$port/" || rt_fail "traffic refused under enforce"
 rt_exec demo sh -c 'ls /etc/nginx' >/dev/null 2>"$RT_TMP/allowed.err" ||
-	{ cat "$RT_TMP/allowed.err" "$RT_TMP/alerts.jsonl" >&2; rt_fail "the demo's 'learned: allowed' step was denied"; }
+	{ cat "$RT_TMP/allowed.err" "$RT_TMP/alerts-demo.jsonl" >&2; rt_fail "the demo's 'learned: allowed' step was denied"; }
 rt_exec demo /tmp/x / >/dev/null 2>&1 && rt_fail "the dropped binary ran under enforce"
 rt_exec demo sh -c 'echo evil >> /etc/passwd' 2>/dev/null && rt_fail "the protected write went through"
 # Refused as a write: either the enforcer's write decision, or its
 # read-only mount; never because the shell was not learned.
-if jq -se 'any(.[]; .path == "/usr/bin/dash" and .decision == "denied")' "$RT_TMP/alerts.jsonl" >/dev/null; then
+if rt_alerted demo '.path == "/usr/bin/dash" and .decision == "denied"'; then
 	rt_fail "the shell of the protected-write step was denied as an exec"
 fi
-jq -se 'any(.[]; .type == "write" and .path == "/etc/passwd" and .decision == "denied")' "$RT_TMP/alerts.jsonl" >/dev/null ||
+rt_alerted demo '.type == "write" and .path == "/etc/passwd" and .decision == "denied"' ||
 	rt_log "note: the write was refused without a write decision recorded (a read-only mount?)"
-kill -TERM "$enf"; rt_wait_exit "$enf" 15 || rt_fail "enforce exit"
+rt_enforce_stop demo
 grep -q "evil" "$(podman inspect -f '{{.GraphDriver.Data.MergedDir}}' "$id" 9>&-)/etc/passwd" && rt_fail "/etc/passwd was changed"
 rt_pass

@@ -61,17 +61,15 @@ rt_assert_eq "$(rt_audit_rules_ours)" 0 "rtguard audit rules left"
 
 # --- enforce smoke on Docker ------------------------------------------------------
 d exec "$name" sh -c 'cp /usr/bin/ls /tmp/x' || rt_fail "dropping a binary"
-rt_bg "$RT_TMP/enforce.out" "$RTGUARD" enforce --runtime-socket "$sock" --image "$img" --duration 30 \
-	--alerts "$RT_TMP/alerts.jsonl" -v
-enf=$RT_BG_PID
-rt_wait_line 20 "$enf" "$RT_TMP/enforce.out" "enforce attach" "enforcing container ${id:0:12}"
-d exec "$name" sh -c 'ls /etc/nginx >/dev/null' || { cat "$RT_TMP/enforce.out" >&2; rt_fail "a learned exec was denied on Docker"; }
+rt_enforce_bg docker --runtime-socket "$sock" --image "$img" --duration 30
+rt_wait_protected docker "$id"
+d exec "$name" sh -c 'ls /etc/nginx >/dev/null' || { cat "$RT_TMP/enforce-docker.out" >&2; rt_fail "a learned exec was denied on Docker"; }
 curl -sf -o /dev/null "http://127.0.0.1:$port/" || rt_fail "traffic stopped under enforce"
 if d exec "$name" /tmp/x / >/dev/null 2>&1; then
 	rt_fail "a dropped binary ran under enforce on Docker"
 fi
-kill -TERM "$enf"; rt_wait_exit "$enf" 15 || rt_fail "enforce exit"
+rt_enforce_stop docker
 # Refused by a denial, or before any event by the enforcer's noexec mounts.
-jq -se 'any(.[]; .path == "/tmp/x" and .decision == "denied")' "$RT_TMP/alerts.jsonl" >/dev/null ||
+rt_alerted docker '.path == "/tmp/x" and .decision == "denied"' ||
 	rt_log "note: the dropped binary did not run, but no denial of it was recorded (refused by a mount?)"
 rt_pass
