@@ -182,7 +182,7 @@ enforce_start() {
 	local log=$1
 	shift
 	bg "$log" "$RTGUARD" enforce --image "$BB" --policy-dir "$T/policies" \
-	    --alerts "$T/alerts" --duration 3600 "$@"
+	    --alerts "$T/alerts" --duration 3600 --force "$@"
 	ENF_PID=$BG
 	wait_for 120 grep -qE 'enforcing [1-9][0-9]* container' "$log" ||
 		die "rtguard enforce did not start: $(cat "$log")"

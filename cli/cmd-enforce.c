@@ -12,7 +12,7 @@
 #include "enforcer/enforcer.h"
 
 enum { OPT_IMAGE = 'i', OPT_DURATION = 'd', OPT_MONITOR = 'm',
-	OPT_POLICY_DIR = 0x2001, OPT_ALERTS, OPT_LOCK_DIRS };
+	OPT_POLICY_DIR = 0x2001, OPT_ALERTS, OPT_LOCK_DIRS, OPT_FORCE };
 
 static const struct option enforce_options[] = {
 	{ "image",	required_argument, NULL, OPT_IMAGE },
@@ -21,6 +21,7 @@ static const struct option enforce_options[] = {
 	{ "policy-dir",	required_argument, NULL, OPT_POLICY_DIR },
 	{ "alerts",	required_argument, NULL, OPT_ALERTS },
 	{ "lock-dirs",	no_argument,	   NULL, OPT_LOCK_DIRS },
+	{ "force",	no_argument,	   NULL, OPT_FORCE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -44,6 +45,9 @@ enforce_option(int opt, const char *optarg, void *arg, struct rt_error *err)
 		return 0;
 	case OPT_MONITOR:
 		o->monitor = true;
+		return 0;
+	case OPT_FORCE:
+		o->force = true;
 		return 0;
 	case OPT_POLICY_DIR:
 		o->policy_dir = optarg;
@@ -82,7 +86,8 @@ cmd_enforce_exec(const struct cmd_entry *self, struct cmd_globals *g,
 
 const struct cmd_entry cmd_enforce_entry = {
 	.name = "enforce",
-	.args = "[--image REF]... [--monitor] [--duration SECS] [--alerts FILE]",
+	.args = "[--image REF]... [--monitor] [--force] [--duration SECS] "
+	    "[--alerts FILE]",
 	.summary = "deny drift, unlearned execs and protected writes",
 	.help =
 "Enforce the learned baselines on every container whose image has one (or\n"
@@ -98,6 +103,11 @@ const struct cmd_entry cmd_enforce_entry = {
 "    loader, LD_PRELOAD or dlopen from there), and the protected\n"
 "    directories (/bin /sbin /usr /lib* /etc) and the directories holding\n"
 "    learned executables are read-only (EROFS), learned writes excepted.\n"
+"A baseline that is not ready to enforce (records lost while learning, no\n"
+"container watched from its start, new facts within the quiet period: see\n"
+"rtguard report) is not trusted to protect: each such image gets a warning\n"
+"at start, and its containers are monitored instead of protected, with an\n"
+"alert line saying why, unless --force (or its policy mode is monitor).\n"
 "Containers of images without a baseline are not touched. Every refusal is\n"
 "recorded in the database and printed as one JSON line; a container that\n"
 "cannot be fully protected (CAP_SYS_ADMIN, a shared root mount) is\n"
@@ -106,6 +116,7 @@ const struct cmd_entry cmd_enforce_entry = {
 "Options:\n"
 "  -i, --image REF        enforce only this image (repeatable)\n"
 "  -m, --monitor          alert and record, never deny (no mounts)\n"
+"      --force            protect images whose baselines are not ready\n"
 "  -d, --duration SECS    stop after this long (default: until SIGTERM)\n"
 "      --policy-dir DIR   policy files (default " RTGUARD_POLICY_DIR ")\n"
 "      --alerts FILE      append alert lines to FILE instead of stderr\n"

@@ -359,7 +359,7 @@ enf_attach(struct enforcer *enf, struct container *c, const char *prefix,
 	struct enf_container	*ec;
 	struct enf_image	*img;
 	uint64_t		 mask;
-	bool			 id_differs;
+	bool			 id_differs, not_ready;
 	int			 rc;
 
 	if ((img = enf_image_for(enf, c, &id_differs)) == NULL) {
@@ -375,6 +375,11 @@ enf_attach(struct enforcer *enf, struct container *c, const char *prefix,
 	ec->mode = enf->o->monitor ? POLICY_MODE_MONITOR :
 	    policy_mode(enf->policy, img->ref);
 	if (id_differs && ec->mode == POLICY_MODE_PROTECT)
+		ec->mode = POLICY_MODE_MONITOR;
+	/* A baseline not ready to enforce protects only with --force. */
+	not_ready = !id_differs && img->not_ready != NULL &&
+	    !enf->o->force && ec->mode == POLICY_MODE_PROTECT;
+	if (not_ready)
 		ec->mode = POLICY_MODE_MONITOR;
 	enf_context_refresh(ec);
 	ec->names = procinfo_names_new();
@@ -411,10 +416,18 @@ enf_attach(struct enforcer *enf, struct container *c, const char *prefix,
 		return 0;
 	}
 	ec->state = ENF_MONITORED;
-	snprintf(ec->protection, sizeof(ec->protection), "%s", id_differs ?
-	    "monitored, not protected: its image id differs from the "
-	    "baseline's (a new version under the same tag?)" : "monitored");
 	if (id_differs)
+		snprintf(ec->protection, sizeof(ec->protection), "monitored, "
+		    "not protected: its image id differs from the baseline's "
+		    "(a new version under the same tag?)");
+	else if (not_ready)
+		snprintf(ec->protection, sizeof(ec->protection), "monitored, "
+		    "not protected: its baseline is not ready to enforce (%s); "
+		    "learn until it is (rtguard report), or protect it with "
+		    "'rtguard enforce --force'", img->not_ready);
+	else
+		snprintf(ec->protection, sizeof(ec->protection), "monitored");
+	if (id_differs || not_ready)
 		alerts_status(enf, "attach", c->id, c->image_ref,
 		    ec->protection);
 	announce(ec);

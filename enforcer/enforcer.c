@@ -114,6 +114,45 @@ heartbeat(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Load the baselines of the images to enforce, before the writer owns st. */
+/*
+ * Whether img's baseline is ready to enforce (store_image_readiness, the
+ * verdict report shows): a warning per image that is not, with its
+ * reasons; its containers are then monitored instead of protected
+ * (attach.c), unless --force.
+ */
+static int
+image_readiness(struct enforcer *enf, struct store *st,
+    const struct image_info *im, struct enf_image *img, struct rt_error *err)
+{
+	struct image_readiness	 r;
+	char			 lines[8][200], *why, *t;
+	size_t			 n, i;
+
+	if (store_image_readiness(st, im->key, 0, &r, err) < 0)
+		return -err->code;
+	if (r.ready)
+		return 0;
+	n = image_readiness_reasons(&r, lines, 8);
+	why = xstrdup(n > 0 ? lines[0] : "not ready");
+	for (i = 1; i < n; i++) {
+		t = xasprintf("%s; %s", why, lines[i]);
+		free(why);
+		why = t;
+	}
+	img->not_ready = why;
+	if (enf->o->monitor)
+		log_warnx("baseline for %s is not ready to enforce: %s", im->ref,
+		    why);
+	else if (enf->o->force)
+		log_warnx("baseline for %s is not ready to enforce: %s; "
+		    "protecting it anyway (--force)", im->ref, why);
+	else
+		log_warnx("baseline for %s is not ready to enforce: %s; its "
+		    "containers in protect mode are monitored, not protected "
+		    "(--force protects them)", im->ref, why);
+	return 0;
+}
+
 static int
 load_images(struct enforcer *enf, struct store *st, struct rt_error *err)
 {
@@ -136,9 +175,16 @@ load_images(struct enforcer *enf, struct store *st, struct rt_error *err)
 		enf->images[enf->n_images].image_id = im[i].image_id == NULL ?
 		    NULL : xstrdup(strncmp(im[i].image_id, "sha256:", 7) == 0 ?
 		    im[i].image_id + 7 : im[i].image_id);
-		enf->images[enf->n_images++].b = b;
+		enf->images[enf->n_images].b = b;
 		log_info("baseline for %s: %zu executables, %zu writes",
 		    im[i].ref, b->n_execs, b->n_writes);
+		if (image_readiness(enf, st, &im[i],
+		    &enf->images[enf->n_images], err) < 0) {
+			enf->n_images++;
+			image_info_free(im, n);
+			return -err->code;
+		}
+		enf->n_images++;
 	}
 	image_info_free(im, n);
 	if (enf->n_images == 0)
@@ -229,6 +275,7 @@ images_free(struct enforcer *enf)
 		free(enf->images[i].ref);
 		free(enf->images[i].image_id);
 		baseline_free(enf->images[i].b);
+		free(enf->images[i].not_ready);
 	}
 	free(enf->images);
 	enf->images = NULL;

@@ -27,6 +27,11 @@ struct enforce_options {
 	const char	*policy_dir;	/* NULL: RTGUARD_POLICY_DIR */
 	const char	*alerts_path;	/* NULL: JSON lines on stderr */
 	bool		 lock_dirs;	/* read-only protected dirs (protect) */
+	/*
+	 * Protect images whose baselines are not ready (store_image_
+	 * readiness); without it their containers are monitored instead.
+	 */
+	bool		 force;
 };
 
 int	enforcer_run(const struct enforce_options *opts, struct rt_error *err);

@@ -38,6 +38,8 @@ struct enf_image {
 	char			*ref;
 	char			*image_id;	/* bare hex, or NULL */
 	struct baseline		*b;
+	/* Not ready to enforce: why (the store's readiness reasons). */
+	char			*not_ready;	/* NULL: ready */
 };
 
 struct enforcer;

@@ -97,7 +97,7 @@ ls_sum=$(rt_exec web sha256sum /usr/bin/ls)
 
 # --- enforcement, with the hook: a fresh container is protected from its
 # first instruction; the running one is attached late -------------------
-rt_enforce_bg routes
+rt_enforce_bg routes --force	# a 30 s learn is not ready: protect it anyway
 rt_wait_protected routes "$web"
 rt_stop web
 rt_run web "$RT_NGINX"; web=$RT_ID

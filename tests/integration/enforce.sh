@@ -66,7 +66,7 @@ checks() {
 }
 
 # --- protect -------------------------------------------------------------
-rt_enforce_bg protect
+rt_enforce_bg protect --force	# a 30 s learn is not ready: protect it anyway
 rt_wait_protected protect "$web"
 checks deny
 rt_enforce_stop protect

@@ -65,7 +65,7 @@ rt_wait_exit "$RT_LEARN_PID" 20 || { cat "$RT_TMP/learn.out" >&2; rt_fail "learn
 
 alerts=$RT_TMP/alerts.jsonl
 rt_bg "$RT_TMP/enforce.out" "$RTGUARD" enforce --image rtguard-engine-stall --alerts "$alerts" \
-	--runtime-socket "$sock" --duration 90 -v -v
+	--runtime-socket "$sock" --duration 90 --force -v -v
 enf=$RT_BG_PID
 # "[enforcing ]container ID (image, mode): protection"
 rt_wait_for 20 grep -q "container ${app:0:12} (" "$RT_TMP/enforce.out" ||

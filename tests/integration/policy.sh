@@ -43,7 +43,7 @@ rt_assert_contains "$RT_TMP/bad.out" "bad.rtguard"
 # --- policy reload ---------------------------------------------------------
 mkdir -p "$RT_TMP/policies"
 cp "$top_srcdir/policies/00-default.conf" "$RT_TMP/policies/"
-rt_enforce_bg policy --image rtguard-busybox --policy-dir "$RT_TMP/policies"
+rt_enforce_bg policy --image rtguard-busybox --policy-dir "$RT_TMP/policies" --force	# a 6 s learn
 enf=$RT_ENF_PID
 rt_wait_protected policy "$app"
 # /etc is read-only in the protected container.

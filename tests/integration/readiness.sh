@@ -5,7 +5,9 @@
 # no container watched from its start; new facts still appearing within
 # the quiet period; and ready when none of these holds. `report` during a
 # learn shows the learning window; `learn --until-stable` stops by itself
-# once nothing new comes; a redirected learn prints status lines.
+# once nothing new comes; a redirected learn prints status lines. enforce
+# monitors the containers of a baseline that is not ready, with an alert
+# line saying why, and protects them with --force.
 . "$(dirname "$0")/lib.sh"
 rt_setup
 rt_audit_lock
@@ -47,6 +49,24 @@ rt_wait_exit "$RT_LEARN_PID" 20 || { cat "$RT_TMP/learn.out" >&2; rt_fail "learn
 reasons_have "$late" "no container was watched from its start"
 readiness "$late" | jq -e '.containers_attached_late == 1 and .containers_from_start == 0' >/dev/null ||
 	rt_fail "the late container is not counted as attached late"
+
+# --- enforce: a baseline not ready is monitored, not protected, unless --force ---
+rt_enforce_bg notready --image "$late" --duration 60
+rt_assert_contains "$RT_TMP/enforce-notready.out" "baseline for $late is not ready to enforce: no container was watched from its start"
+rt_wait_protected notready "$lid"
+grep -q "container ${lid:0:12} .*: monitored, not protected: its baseline is not ready to enforce" "$RT_TMP/enforce-notready.out" ||
+	{ cat "$RT_TMP/enforce-notready.out" >&2; rt_fail "a not-ready baseline was not refused protection"; }
+rt_alerted notready ".type == \"attach\" and .container == \"$lid\" and (.reason | test(\"not ready\"))" ||
+	{ cat "$RT_TMP/alerts-notready.jsonl" >&2; rt_fail "no alert line for the refused protection"; }
+rt_exec l sh -c 'echo x > /etc/x' || rt_fail "a monitored container's write was refused"
+rt_enforce_stop notready
+rt_enforce_bg forced --image "$late" --duration 60 --force
+rt_wait_protected forced "$lid"
+grep -q "container ${lid:0:12} .*: protected" "$RT_TMP/enforce-forced.out" ||
+	{ cat "$RT_TMP/enforce-forced.out" >&2; rt_fail "--force did not protect the not-ready baseline"; }
+rt_exec l sh -c 'echo x > /etc/x' 2>/dev/null && rt_fail "a protected write went through under --force"
+! rt_alerted forced '(.reason // "") | test("not ready")' || rt_fail "--force still alerted 'not ready'"
+rt_enforce_stop forced
 
 # --- records lost: the audit backlog starved ---------------------------------------
 rt_private_image "$RT_BUSYBOX"; lossy=$RT_IMAGE

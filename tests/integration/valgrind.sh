@@ -32,7 +32,7 @@ if [ "$(cat "$RT_TMP/learn.rc")" != 0 ]; then
 fi
 
 rt_exec app sh -c 'cp /bin/busybox /tmp/bb'
-rt_bg "$RT_TMP/enforce.out" bash -c "$(declare -f vg); RT_TMP=$RT_TMP bin=$bin vg enforce enforce --image rtguard-busybox --duration 12 -v; echo \$? > $RT_TMP/enforce.rc"
+rt_bg "$RT_TMP/enforce.out" bash -c "$(declare -f vg); RT_TMP=$RT_TMP bin=$bin vg enforce enforce --image rtguard-busybox --force --duration 12 -v; echo \$? > $RT_TMP/enforce.rc"
 rt_wait_for 30 grep -qE "container ${app:0:12} .*: protected" "$RT_TMP/enforce.out" || { cat "$RT_TMP/enforce.out" >&2; rt_fail "enforce under valgrind did not protect the container"; }
 rt_exec app ls / >/dev/null || rt_fail "a learned exec was denied under valgrind"
 rt_exec app /tmp/bb true 2>/dev/null && rt_fail "drift was not denied under valgrind"
