@@ -25,7 +25,11 @@ die() { say "$*"; exit 1; }
 . "$top/scripts/podman-env.sh"
 T=$(mktemp -d /tmp/rtbench-learn.XXXXXX)
 export RTGUARD_DB=$T/db
-"$RTGUARD" hook install --dir "$T/hooks" >/dev/null || die "hook install"
+# A hooks directory and daemon sockets of the bench's own: its containers
+# wait only for its learner, and nobody else's containers for it.
+export RTGUARD_HOOK_SOCKETS=$T/hook-sockets
+mkdir -p "$RTGUARD_HOOK_SOCKETS"
+"$RTGUARD" hook install --dir "$T/hooks" --sockets "$RTGUARD_HOOK_SOCKETS" >/dev/null || die "hook install"
 ctrs=() pids=()
 cleanup() {
 	local p c
