@@ -198,6 +198,9 @@ uint64_t records_pending_lost(const struct records *r);
 void	records_log_sources(const struct records *r);
 /* Pure, for tests: "runc:[2:INIT]" and the like. */
 bool	records_comm_is_runtime(const char *comm, size_t len);
+/* The same, or runc re-executed as comm "exe" (exe: the field, unquoted). */
+bool	records_exe_is_runtime(const char *comm, size_t clen, const char *exe,
+	    size_t elen);
 
 /* --- facts.c -------------------------------------------------------------- */
 

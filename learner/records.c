@@ -170,6 +170,30 @@ records_comm_is_runtime(const char *comm, size_t len)
 	    (len == 6 && memcmp(comm, "conmon", 6) == 0);
 }
 
+bool
+records_exe_is_runtime(const char *comm, size_t clen, const char *exe,
+    size_t elen)
+{
+	const char	*base = exe;
+	size_t		 i, blen;
+
+	if (records_comm_is_runtime(comm, clen))
+		return true;
+	/*
+	 * runc re-executes itself through /proc/self/exe for its init
+	 * (comm "exe", before it names itself runc:[...]): its mounts are
+	 * the runtime's, not the image's. exe is the host's runc then.
+	 */
+	if (clen != 3 || memcmp(comm, "exe", 3) != 0 || exe == NULL)
+		return false;
+	for (i = 0; i < elen; i++)
+		if (exe[i] == '/')
+			base = exe + i + 1;
+	blen = elen - (size_t)(base - exe);
+	return (blen == 4 && memcmp(base, "runc", 4) == 0) ||
+	    (blen == 4 && memcmp(base, "crun", 4) == 0);
+}
+
 /* --- attribution ------------------------------------------------------------- */
 
 /* The container id of pid ("" for the host), cached for a moment. */
@@ -401,8 +425,8 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 	struct lcontainer	*lc;
 	struct pcontainer	*p;
 	uint64_t		 arch, nr, pid, ppid;
-	const char		*id, *comm, *ok;
-	size_t			 clen, oklen;
+	const char		*id, *comm, *exe, *ok;
+	size_t			 clen, elen, oklen;
 	int			 a;
 
 	if (auditrec_number(m, len, "arch", 16, &arch) < 0 ||
@@ -434,8 +458,14 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 		return;
 	}
 	comm = auditrec_field(m, len, "comm", &clen);
+	exe = auditrec_field(m, len, "exe", &elen);
+	if (exe != NULL && elen > 2 && exe[0] == '"') {
+		exe++;
+		elen -= 2;
+	} else
+		exe = NULL;
 	if (comm != NULL && clen > 2 && comm[0] == '"' &&
-	    records_comm_is_runtime(comm + 1, clen - 2)) {
+	    records_exe_is_runtime(comm + 1, clen - 2, exe, exe ? elen : 0)) {
 		r->n_runtime++;
 		if ((lc = learner_container(l, id)) == NULL &&
 		    (p = pending_get(r, id, now)) != NULL)

@@ -439,6 +439,14 @@ test_runc_init_is_the_runtime_not_the_image(void **state)
 	assert_false(records_comm_is_runtime("runcx", 5));
 	assert_false(records_comm_is_runtime("nginx", 5));
 	assert_false(records_comm_is_runtime("runc:[", 5));
+	/* runc's init before it names itself: "exe", run from the host's runc. */
+	assert_true(records_exe_is_runtime("exe", 3, "/usr/sbin/runc", 14));
+	assert_true(records_exe_is_runtime("exe", 3, "/usr/bin/crun", 13));
+	assert_true(records_exe_is_runtime("runc:[2:INIT]", 13, NULL, 0));
+	assert_false(records_exe_is_runtime("exe", 3, "/usr/bin/exe", 12));
+	assert_false(records_exe_is_runtime("exe", 3, "/opt/runcx", 10));
+	assert_false(records_exe_is_runtime("exe", 3, NULL, 0));
+	assert_false(records_exe_is_runtime("nginx", 5, "/usr/sbin/runc", 14));
 }
 
 int
