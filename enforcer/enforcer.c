@@ -54,6 +54,8 @@ policy_reload(evutil_socket_t fd, short what, void *arg)
 	enf->policy = p;
 	for (i = 0; i < enf->n_cs; i++) {
 		enf_context_refresh(enf->cs[i]);
+		/* Refusals were decided under the old policy too. */
+		memset(enf->cs[i]->denials, 0, sizeof(enf->cs[i]->denials));
 		enf_policy_changed(enf->cs[i]);
 	}
 	/*

@@ -51,6 +51,17 @@ struct enf_loader {
 	char	path[256];
 };
 
+#define ENF_DENIALS	64
+
+/* A refused exec of a file that cannot change, by inode (answer.c). */
+struct enf_denial {
+	bool		 used;
+	dev_t		 dev;
+	ino_t		 ino;
+	char		 path[256];
+	struct decision	 d;
+};
+
 enum enf_state {
 	ENF_ATTACHING,		/* group on, the mount helper runs */
 	ENF_PROTECTED,		/* group and mounts */
@@ -73,6 +84,7 @@ struct enf_container {
 	struct procinfo_names	*names;		/* exec names resolved */
 	struct enf_loader	 loaders[ENF_LOADERS];
 	size_t			 n_loaders;
+	struct enf_denial	 denials[ENF_DENIALS];
 	enum enf_state		 state;
 	bool			 cap_sys_admin;
 	uint64_t		 allowed, denied, alerted;
@@ -132,6 +144,13 @@ void	alerts_stop(struct alerts *al);		/* before the loop is freed */
 void	alerts_free(struct alerts *al);		/* flushes what it can */
 void	alerts_start(struct enforcer *enf);	/* once the loop exists */
 void	alerts_finish(struct enforcer *enf);	/* record open windows */
+/*
+ * Whether a refusal or alert is a repeat of one in an open window: then
+ * it is counted there, and the caller need not read who did it.
+ */
+bool	alerts_repeat(struct enforcer *enf, struct enf_container *ec,
+	    enum event_kind kind, const char *path, bool denied,
+	    const char *reason);
 /* A refusal or an alert; aggregated per (container, type, path, reason). */
 void	alerts_record(struct enforcer *enf, struct enf_container *ec,
 	    const struct proc_identity *who, enum event_kind kind,

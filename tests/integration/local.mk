@@ -17,6 +17,7 @@ INTEGRATION_TESTS = \
 	tests/integration/enforce-routes.sh \
 	tests/integration/enforce-hook.sh \
 	tests/integration/enforce-operator.sh \
+	tests/integration/enforce-records.sh \
 	tests/integration/policy.sh \
 	tests/integration/reliability.sh \
 	tests/integration/overload.sh \
