@@ -12,3 +12,9 @@ enforcer_libenforcer_a_SOURCES = \
 	enforcer/procinfo.c enforcer/procinfo.h
 enforcer_libenforcer_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
+
+# The observer of kernel refusals (observe.h). observe-table.c is pure
+# (unit tests); observe-none.c stands in until the BPF half is built.
+enforcer_libenforcer_a_SOURCES += \
+	enforcer/observe.h enforcer/observe-abi.h enforcer/observe-table.c \
+	enforcer/observe-none.c

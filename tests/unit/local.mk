@@ -43,3 +43,11 @@ tests_unit_test_learner_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_learner_LDADD = learner/liblearner.a enforcer/libenforcer.a \
 	common/libcommon.a $(UNIT_LIBS)
 TESTS += tests/unit/test_learner
+
+check_PROGRAMS += tests/unit/test_observe
+tests_unit_test_observe_SOURCES = tests/unit/test_observe.c
+tests_unit_test_observe_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_observe_LDADD = enforcer/libenforcer.a \
+	container/libcontainer.a common/libcommon.a $(UNIT_LIBS) \
+	$(PCRE2_LIBS) -lpthread
+TESTS += tests/unit/test_observe
