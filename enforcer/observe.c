@@ -1,0 +1,387 @@
+/*
+ * observe.c: the user-space half of the observer (see observe.h): loads
+ * the embedded BPF object, writes the syscall table into its rules map,
+ * attaches one enter and one exit program per syscall tracepoint, and
+ * reads the ring buffer on the libevent loop.
+ *
+ * Everything is held by descriptors (programs, maps, perf events, links):
+ * observe_free, or rtguard's exit however it happens, detaches it all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "enforcer/observe-abi.h"
+#include "enforcer/observe.h"
+#include "enforcer/observe.skel.h"
+
+/* Where libbpf 1.x reads tracepoint ids: debugfs's copy if it exists. */
+#define TRACEFS_DIR	"/sys/kernel/tracing"
+#define DEBUGFS_TRACING	"/sys/kernel/debug/tracing"
+
+/* Records handed to the callback per wakeup, so a storm cannot hold the loop. */
+#define OBSERVE_BUDGET	256
+
+struct observe {
+	struct observe_bpf	*skel;
+	struct ring_buffer	*rb;
+	struct event		*ev;
+	struct bpf_link		**links;
+	size_t			 n_links;
+	size_t			 n_attached, n_skipped;
+	size_t			 budget;
+	observe_cb		 cb;
+	void			*arg;
+};
+
+static int
+observe_libbpf_print(enum libbpf_print_level level, const char *fmt,
+    va_list ap)
+{
+	char	line[512];
+	size_t	len;
+
+	/* libbpf's own warnings are expected (a missing tracepoint): debug. */
+	if (log_get_level() < LOG_LEVEL_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	len = strlen(line);
+	if (len > 0 && line[len - 1] == '\n')
+		line[len - 1] = '\0';
+	log_debug("libbpf: %s", line);
+	return 0;
+}
+
+/*
+ * libbpf reads a tracepoint's id from tracefs. A host booted without
+ * systemd may not have it mounted: mount it where the kernel documents
+ * it (Documentation/trace/ftrace.rst), and say so.
+ */
+static int
+observe_tracefs(const char **dir, struct rt_error *err)
+{
+	if (access(DEBUGFS_TRACING, F_OK) == 0) {
+		*dir = DEBUGFS_TRACING;
+	} else {
+		*dir = TRACEFS_DIR;
+		if (access(TRACEFS_DIR "/events", F_OK) != 0) {
+			if (access(TRACEFS_DIR, F_OK) != 0)
+				return rt_error_set(err, ENOTSUP,
+				    "no %s: kernel without tracing support",
+				    TRACEFS_DIR);
+			if (mount("nodev", TRACEFS_DIR, "tracefs",
+			    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+				return rt_error_set(err, ENOTSUP,
+				    "tracefs is not mounted and mounting it on "
+				    "%s failed (%s)", TRACEFS_DIR,
+				    strerror(errno));
+			log_notice("mounted tracefs on %s (tracepoint ids are "
+			    "read there); it stays mounted", TRACEFS_DIR);
+		}
+	}
+	if (access(TRACEFS_DIR "/events/syscalls", F_OK) != 0 &&
+	    access(DEBUGFS_TRACING "/events/syscalls", F_OK) != 0)
+		return rt_error_set(err, ENOTSUP, "no syscall tracepoints in "
+		    "%s/events (kernel without CONFIG_FTRACE_SYSCALLS?)", *dir);
+	return 0;
+}
+
+static bool
+tracepoint_exists(const char *dir, const char *name)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/events/syscalls/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static struct bpf_program *
+enter_program(struct observe_bpf *skel, int nargs)
+{
+	switch (nargs) {
+	case 1: return skel->progs.observe_enter1;
+	case 2: return skel->progs.observe_enter2;
+	case 3: return skel->progs.observe_enter3;
+	case 4: return skel->progs.observe_enter4;
+	case 5: return skel->progs.observe_enter5;
+	case 6: return skel->progs.observe_enter6;
+	}
+	return NULL;
+}
+
+static struct bpf_link *
+attach_one(struct bpf_program *prog, const char *tp, __u64 cookie)
+{
+	LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = cookie);
+
+	return bpf_program__attach_tracepoint_opts(prog, "syscalls", tp, &opts);
+}
+
+static void
+observe_keep_link(struct observe *o, struct bpf_link *l)
+{
+	o->links = xreallocarray(o->links, o->n_links + 1, sizeof(*o->links));
+	o->links[o->n_links++] = l;
+}
+
+/*
+ * Attach row i of the table (cookie i) to sys_enter_X and sys_exit_X.
+ * 0, -ENOENT when this kernel has no such tracepoint, -errno otherwise.
+ */
+static int
+observe_attach_row(struct observe *o, const char *dir, size_t i)
+{
+	const struct observe_syscall	*s = &observe_syscalls[i];
+	struct bpf_link			*enter = NULL, *exit_l;
+	char				 en[96], ex[96];
+	int				 nargs, e = 0;
+
+	snprintf(en, sizeof(en), "sys_enter_%s", observe_syscall_tracepoint(s));
+	snprintf(ex, sizeof(ex), "sys_exit_%s", observe_syscall_tracepoint(s));
+	if (!tracepoint_exists(dir, en) || !tracepoint_exists(dir, ex))
+		return -ENOENT;
+	/*
+	 * The kernel refuses a program that reads past the tracepoint's
+	 * last field (EACCES): if this kernel gives the call fewer
+	 * arguments than the table says, use the program for fewer.
+	 */
+	for (nargs = s->nargs; nargs >= 1; nargs--) {
+		enter = attach_one(enter_program(o->skel, nargs), en, i);
+		if (enter != NULL || (e = errno) != EACCES)
+			break;
+	}
+	if (enter == NULL)
+		return -(e != 0 ? e : EINVAL);
+	if (nargs != s->nargs)
+		log_info("observe: %s has %d arguments here, %d expected",
+		    en, nargs, s->nargs);
+	if ((exit_l = attach_one(o->skel->progs.observe_exit, ex, i)) == NULL) {
+		e = errno;
+		bpf_link__destroy(enter);
+		return -(e != 0 ? e : EINVAL);
+	}
+	observe_keep_link(o, enter);
+	observe_keep_link(o, exit_l);
+	return 0;
+}
+
+static void
+fd_path(pid_t tid, uint64_t fdarg, char *buf, size_t size)
+{
+	char	proc[64];
+	ssize_t	n;
+	int	fd = (int)fdarg;
+
+	if (fd < 0)
+		return;
+	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", (int)tid, fd);
+	if ((n = readlink(proc, buf, size - 1)) < 0)
+		n = 0;
+	buf[n] = '\0';
+}
+
+static int
+observe_record(void *ctx, void *data, size_t size)
+{
+	struct observe			*o = ctx;
+	const struct observe_record	*k = data;
+	const struct observe_syscall	*s;
+	struct refusal			 r;
+
+	if (size < sizeof(*k) || k->rule >= observe_n_syscalls)
+		return 0;
+	s = &observe_syscalls[k->rule];
+	memset(&r, 0, sizeof(r));
+	r.kind = k->kind == OBSERVE_KIND_CHANGE ? OBSERVE_CHANGE :
+	    OBSERVE_REFUSAL;
+	r.cgroup_id = k->cgroup_id;
+	r.pid = (pid_t)(k->pid_tgid >> 32);
+	r.tid = (pid_t)(k->pid_tgid & 0xffffffff);
+	r.uid = (uid_t)(k->uid_gid & 0xffffffff);
+	memcpy(r.comm, k->comm, sizeof(r.comm));
+	r.comm[sizeof(r.comm) - 1] = '\0';
+	r.syscall_nr = k->nr;
+	r.syscall = s->name;
+	r.route = s->route;
+	r.ret = (long)k->ret;
+	memcpy(r.path, k->path, sizeof(r.path));
+	r.path[sizeof(r.path) - 1] = '\0';
+	memcpy(r.path2, k->path2, sizeof(r.path2));
+	r.path2[sizeof(r.path2) - 1] = '\0';
+	memcpy(r.args, k->args, sizeof(r.args));
+	if (r.path[0] == '\0' && s->fd_arg != OBSERVE_NONE) {
+		/* The caller got its error a moment ago: usually still there. */
+		fd_path(r.tid, r.args[s->fd_arg], r.path, sizeof(r.path));
+		r.path_from_fd = r.path[0] != '\0';
+	}
+	o->cb(&r, o->arg);
+	if (++o->budget >= OBSERVE_BUDGET)
+		return -EAGAIN;		/* the rest on the next loop turn */
+	return 0;
+}
+
+static void
+observe_readable(int fd, short what, void *arg)
+{
+	struct observe	*o = arg;
+	int		 rc;
+
+	o->budget = 0;
+	/* Level-triggered: what is left makes the fd readable again. */
+	rc = ring_buffer__consume(o->rb);
+	if (rc < 0 && rc != -EAGAIN && rc != -EINTR)
+		log_warnx("observe: reading the ring buffer: %s",
+		    strerror(-rc));
+}
+
+int
+observe_open(struct event_base *base, unsigned int flags, observe_cb cb,
+    void *arg, struct observe **out, struct rt_error *err)
+{
+	struct observe		*o;
+	struct observe_rule	 rule;
+	const char		*dir;
+	size_t			 i;
+	__u32			 key;
+	int			 rc;
+
+	*out = NULL;
+	if (observe_n_syscalls > OBSERVE_MAX_RULES)
+		return rt_error_set(err, EINVAL, "observe: %zu syscalls, "
+		    "room for %d", observe_n_syscalls, OBSERVE_MAX_RULES);
+	if ((rc = observe_tracefs(&dir, err)) < 0)
+		return rc;
+	libbpf_set_print(observe_libbpf_print);
+
+	o = xcalloc(1, sizeof(*o));
+	o->cb = cb;
+	o->arg = arg;
+	if ((o->skel = observe_bpf__open()) == NULL) {
+		rc = rt_error_sys(err, errno, "observe: opening the BPF object");
+		goto fail;
+	}
+	if ((rc = observe_bpf__load(o->skel)) != 0) {
+		rc = rt_error_set(err, ENOTSUP, "observe: the kernel refused "
+		    "the BPF tracepoint programs (%s; -vv shows libbpf's log)",
+		    strerror(-rc));
+		goto fail;
+	}
+	for (i = 0; i < observe_n_syscalls; i++) {
+		observe_syscall_rule(&observe_syscalls[i], &rule);
+		key = (__u32)i;
+		rc = bpf_map__update_elem(o->skel->maps.rules, &key,
+		    sizeof(key), &rule, sizeof(rule), BPF_ANY);
+		if (rc != 0) {
+			rc = rt_error_sys(err, -rc, "observe: rules map");
+			goto fail;
+		}
+	}
+	for (i = 0; i < observe_n_syscalls; i++) {
+		if (!observe_syscall_wanted(&observe_syscalls[i], flags))
+			continue;
+		rc = observe_attach_row(o, dir, i);
+		if (rc == -ENOENT) {
+			log_info("observe: no tracepoint for %s: not observed",
+			    observe_syscalls[i].name);
+			o->n_skipped++;
+			continue;
+		}
+		if (rc < 0) {
+			rc = rt_error_set(err, ENOTSUP, "observe: attaching to "
+			    "syscalls:sys_*_%s failed (%s)",
+			    observe_syscall_tracepoint(&observe_syscalls[i]),
+			    strerror(-rc));
+			goto fail;
+		}
+		o->n_attached++;
+	}
+	o->rb = ring_buffer__new(bpf_map__fd(o->skel->maps.records),
+	    observe_record, o, NULL);
+	if (o->rb == NULL) {
+		rc = rt_error_sys(err, errno, "observe: ring buffer");
+		goto fail;
+	}
+	o->ev = event_new(base, ring_buffer__epoll_fd(o->rb),
+	    EV_READ | EV_PERSIST, observe_readable, o);
+	if (o->ev == NULL || event_add(o->ev, NULL) != 0) {
+		rc = rt_error_set(err, ENOMEM, "observe: event_new failed");
+		goto fail;
+	}
+	log_info("observe: %zu syscalls attached (%zu without tracepoint)",
+	    o->n_attached, o->n_skipped);
+	*out = o;
+	return 0;
+fail:
+	observe_free(o);
+	return rc;
+}
+
+int
+observe_add_cgroup(struct observe *o, uint64_t cgroup_id,
+    struct rt_error *err)
+{
+	__u64	key = cgroup_id;
+	__u8	one = 1;
+	int	rc;
+
+	rc = bpf_map__update_elem(o->skel->maps.cgroups, &key, sizeof(key),
+	    &one, sizeof(one), BPF_ANY);
+	if (rc != 0)
+		return rt_error_sys(err, -rc, "observe: watching cgroup %llu%s",
+		    (unsigned long long)cgroup_id, rc == -E2BIG ?
+		    " (too many containers)" : "");
+	return 0;
+}
+
+void
+observe_remove_cgroup(struct observe *o, uint64_t cgroup_id)
+{
+	__u64	key = cgroup_id;
+
+	(void)bpf_map__delete_elem(o->skel->maps.cgroups, &key, sizeof(key),
+	    0);
+}
+
+uint64_t
+observe_lost(const struct observe *o)
+{
+	return __atomic_load_n(&o->skel->bss->lost, __ATOMIC_RELAXED);
+}
+
+size_t
+observe_attached(const struct observe *o, size_t *skipped)
+{
+	if (skipped != NULL)
+		*skipped = o->n_skipped;
+	return o->n_attached;
+}
+
+void
+observe_free(struct observe *o)
+{
+	size_t	i;
+
+	if (o == NULL)
+		return;
+	if (o->ev != NULL)
+		event_free(o->ev);
+	ring_buffer__free(o->rb);
+	for (i = 0; i < o->n_links; i++)
+		bpf_link__destroy(o->links[i]);
+	free(o->links);
+	observe_bpf__destroy(o->skel);
+	free(o);
+}
