@@ -74,6 +74,8 @@ struct {
 
 /* Records the ring buffer had no room for; read by observe_lost(). */
 __u64 lost = 0;
+/* Entries in cgroups, kept by user space: 0 makes every program a no-op. */
+__u32 watched = 0;
 
 static __always_inline __u64
 arg_at(const __u64 *args, __u32 i)
@@ -89,6 +91,13 @@ arg_at(const __u64 *args, __u32 i)
 	return 0;
 }
 
+/*
+ * Cheapest test first: these run on every watched syscall of the whole
+ * host. An argument condition that fails (an mmap without PROT_EXEC, a
+ * fork, a read-only open) costs an inlined array lookup and no hashing;
+ * the cgroup lookup comes next, and a read of user memory (clone3,
+ * openat2) only for a thread of a watched cgroup.
+ */
 static __always_inline int
 enter(struct sys_enter_ctx *ctx, const int nargs)
 {
@@ -98,8 +107,7 @@ enter(struct sys_enter_ctx *ctx, const int nargs)
 	__u32			 idx;
 	int			 i;
 
-	cg = bpf_get_current_cgroup_id();
-	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+	if (watched == 0)
 		return 0;
 	idx = (__u32)bpf_get_attach_cookie(ctx);
 	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
@@ -109,13 +117,19 @@ enter(struct sys_enter_ctx *ctx, const int nargs)
 		if (i < nargs)
 			s.args[i] = ctx->args[i];
 	v = arg_at(s.args, r->cond_arg);
-	if (r->cond_mask != 0 && (r->flags & OBSERVE_RULE_COND_INDIRECT)) {
+	if (!(r->flags & OBSERVE_RULE_COND_INDIRECT) &&
+	    !observe_rule_matches(r, v))
+		return 0;
+	cg = bpf_get_current_cgroup_id();
+	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+		return 0;
+	if (r->flags & OBSERVE_RULE_COND_INDIRECT) {
 		/* clone3's clone_args.flags, openat2's open_how.flags */
 		if (bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0)
 			return 0;
+		if (!observe_rule_matches(r, v))
+			return 0;
 	}
-	if (!observe_rule_matches(r, v))
-		return 0;
 	s.rule = idx;
 	s.nr = ctx->nr;
 	id = bpf_get_current_pid_tgid();
@@ -158,10 +172,16 @@ observe_exit(struct sys_exit_ctx *ctx)
 	struct observe_record	*rec;
 	struct observe_stash	*s;
 	struct observe_rule	*r;
-	__u64			 id;
+	__u64			 cg, id;
 	__u32			 idx, kind;
 	int			 i;
 
+	if (watched == 0)
+		return 0;
+	/* The small cgroups map stays in cache; the stash map would not. */
+	cg = bpf_get_current_cgroup_id();
+	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+		return 0;
 	id = bpf_get_current_pid_tgid();
 	if ((s = bpf_map_lookup_elem(&inflight, &id)) == NULL)
 		return 0;
@@ -178,7 +198,7 @@ observe_exit(struct sys_exit_ctx *ctx)
 		__sync_fetch_and_add(&lost, 1);
 		goto done;
 	}
-	rec->cgroup_id = bpf_get_current_cgroup_id();
+	rec->cgroup_id = cg;
 	rec->pid_tgid = id;
 	rec->uid_gid = bpf_get_current_uid_gid();
 #pragma unroll

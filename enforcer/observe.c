@@ -338,11 +338,16 @@ observe_add_cgroup(struct observe *o, uint64_t cgroup_id,
 	int	rc;
 
 	rc = bpf_map__update_elem(o->skel->maps.cgroups, &key, sizeof(key),
-	    &one, sizeof(one), BPF_ANY);
+	    &one, sizeof(one), BPF_NOEXIST);
+	if (rc == -EEXIST)
+		return 0;
 	if (rc != 0)
 		return rt_error_sys(err, -rc, "observe: watching cgroup %llu%s",
 		    (unsigned long long)cgroup_id, rc == -E2BIG ?
 		    " (too many containers)" : "");
+	/* The programs read it through the mmapped .bss; only we write. */
+	__atomic_store_n(&o->skel->bss->watched, o->skel->bss->watched + 1,
+	    __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -351,8 +356,10 @@ observe_remove_cgroup(struct observe *o, uint64_t cgroup_id)
 {
 	__u64	key = cgroup_id;
 
-	(void)bpf_map__delete_elem(o->skel->maps.cgroups, &key, sizeof(key),
-	    0);
+	if (bpf_map__delete_elem(o->skel->maps.cgroups, &key, sizeof(key),
+	    0) == 0 && o->skel->bss->watched > 0)
+		__atomic_store_n(&o->skel->bss->watched,
+		    o->skel->bss->watched - 1, __ATOMIC_RELAXED);
 }
 
 uint64_t
