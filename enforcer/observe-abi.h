@@ -31,6 +31,7 @@
 #define OBSERVE_RULE_COND_INDIRECT 0x01	/* value: the u64 the arg points to */
 #define OBSERVE_RULE_COND_ZERO	0x02	/* a zero value matches as well */
 #define OBSERVE_RULE_SUCCESS	0x04	/* ret >= 0 is reported (a change) */
+#define OBSERVE_RULE_PARENT	0x08	/* ... but not 0: the child of a clone */
 
 /* struct observe_record kind */
 #define OBSERVE_KIND_NONE	0
@@ -51,7 +52,8 @@ struct observe_rule {
 	__u8	pad[4];
 };
 
-/* Saved at sys_enter for a thread of a watched cgroup, key pid_tgid. */
+/* Saved at sys_enter for a thread of a watched cgroup, key pid_tgid
+ * (the enter+exit method; the exit-only method reads the registers). */
 struct observe_stash {
 	__u64	args[OBSERVE_NARGS];
 	__u32	rule;
@@ -94,9 +96,12 @@ observe_rule_kind(const struct observe_rule *r, __s64 ret)
 			return OBSERVE_KIND_REFUSAL;
 		return OBSERVE_KIND_NONE;
 	}
-	if (r->flags & OBSERVE_RULE_SUCCESS)
-		return OBSERVE_KIND_CHANGE;
-	return OBSERVE_KIND_NONE;
+	if ((r->flags & OBSERVE_RULE_SUCCESS) == 0)
+		return OBSERVE_KIND_NONE;
+	/* A clone's child leaves the same call with 0: one record, not two. */
+	if (ret == 0 && (r->flags & OBSERVE_RULE_PARENT) != 0)
+		return OBSERVE_KIND_NONE;
+	return OBSERVE_KIND_CHANGE;
 }
 
 #endif

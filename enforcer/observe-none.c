@@ -43,6 +43,12 @@ observe_attached(const struct observe *o, size_t *skipped)
 	return 0;
 }
 
+const char *
+observe_method(const struct observe *o)
+{
+	return "none";
+}
+
 void
 observe_free(struct observe *o)
 {

@@ -128,11 +128,14 @@ const struct observe_syscall observe_syscalls[] = {
 
 	/* what can undo protection: namespaces (flags arg), mounts */
 	CHANGE("unshare", 1, "namespace", NO, NO, NO, 0, NS_FLAGS),
-	CHANGE("clone", 5, "namespace", NO, NO, NO, 0, NS_FLAGS),
+	{ .name = "clone", .nargs = 5, .route = "namespace", .path_arg = NO,
+	  .path2_arg = NO, .fd_arg = NO, .cond_arg = 0, .cond_mask = NS_FLAGS,
+	  .errnos = CHANGE_ERRNOS, .success = true, .parent_only = true },
 	/* clone_args.flags is the first member of the struct args[0] points to */
 	{ .name = "clone3", .nargs = 2, .route = "namespace", .path_arg = NO,
 	  .path2_arg = NO, .fd_arg = NO, .cond_arg = 0, .cond_mask = NS_FLAGS,
-	  .cond_indirect = true, .errnos = CHANGE_ERRNOS, .success = true },
+	  .cond_indirect = true, .errnos = CHANGE_ERRNOS, .success = true,
+	  .parent_only = true },
 	/* setns(fd, 0) joins whatever namespace fd is: reported too */
 	{ .name = "setns", .nargs = 2, .route = "namespace", .path_arg = NO,
 	  .path2_arg = NO, .fd_arg = 0, .cond_arg = 1, .cond_mask = NS_FLAGS,
@@ -199,6 +202,8 @@ observe_syscall_rule(const struct observe_syscall *s, struct observe_rule *r)
 		r->flags |= OBSERVE_RULE_COND_ZERO;
 	if (s->success)
 		r->flags |= OBSERVE_RULE_SUCCESS;
+	if (s->parent_only)
+		r->flags |= OBSERVE_RULE_PARENT;
 	r->path_arg = rule_arg(s->path_arg);
 	r->path2_arg = rule_arg(s->path2_arg);
 }

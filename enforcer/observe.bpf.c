@@ -18,6 +18,11 @@
  *                arguments are read here, after the kernel has copied
  *                them, and only for calls that are reported.
  *
+ * That is the enter+exit method, which works anywhere. On x86_64 with
+ * the kernel's BTF, observe_exit_regs alone does the same from sys_exit
+ * by reading the caller's registers (below); observe.c picks it when it
+ * loads.
+ *
  * A program may read only the fields its tracepoint has (the kernel
  * refuses to attach one whose context reads go past them, EACCES), so
  * there is one enter program per argument count.
@@ -151,30 +156,59 @@ SEC("tracepoint")
 int observe_enter6(struct sys_enter_ctx *ctx) { return enter(ctx, 6); }
 
 static __always_inline void
-read_path(char *dst, const struct observe_stash *s, __u8 arg)
+read_path(char *dst, const __u64 *args, __u8 arg)
 {
 	__u64	p;
 
 	dst[0] = '\0';
 	if (arg >= OBSERVE_NARGS)
 		return;
-	if ((p = arg_at(s->args, arg)) == 0)
+	if ((p = arg_at(args, arg)) == 0)
 		return;
 	if (bpf_probe_read_user_str(dst, OBSERVE_PATH_MAX,
 	    (const void *)p) < 0)
 		dst[0] = '\0';
 }
 
+/* One ring-buffer record for a reported call, or one more lost. */
+static __always_inline void
+emit(struct sys_exit_ctx *ctx, const struct observe_rule *r, __u32 idx,
+    __u32 kind, __u64 cg, __u64 id, const __u64 *args)
+{
+	struct observe_record	*rec;
+	int			 i;
+
+	rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
+	if (rec == NULL) {
+		__sync_fetch_and_add(&lost, 1);
+		return;
+	}
+	rec->cgroup_id = cg;
+	rec->pid_tgid = id;
+	rec->uid_gid = bpf_get_current_uid_gid();
+#pragma unroll
+	for (i = 0; i < OBSERVE_NARGS; i++)
+		rec->args[i] = args[i];
+	rec->ret = ctx->ret;
+	rec->rule = idx;
+	rec->nr = ctx->nr;
+	rec->kind = kind;
+	rec->pad = 0;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	read_path(rec->path, args, r->path_arg);
+	read_path(rec->path2, args, r->path2_arg);
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/* The enter+exit method: the arguments come from the stash. */
 SEC("tracepoint")
 int
 observe_exit(struct sys_exit_ctx *ctx)
 {
-	struct observe_record	*rec;
 	struct observe_stash	*s;
 	struct observe_rule	*r;
 	__u64			 cg, id;
 	__u32			 idx, kind;
-	int			 i;
 
 	if (watched == 0)
 		return 0;
@@ -191,29 +225,64 @@ observe_exit(struct sys_exit_ctx *ctx)
 		goto done;
 	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
 		goto done;
-	if ((kind = observe_rule_kind(r, ctx->ret)) == OBSERVE_KIND_NONE)
-		goto done;
-	rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
-	if (rec == NULL) {
-		__sync_fetch_and_add(&lost, 1);
-		goto done;
-	}
-	rec->cgroup_id = cg;
-	rec->pid_tgid = id;
-	rec->uid_gid = bpf_get_current_uid_gid();
-#pragma unroll
-	for (i = 0; i < OBSERVE_NARGS; i++)
-		rec->args[i] = s->args[i];
-	rec->ret = ctx->ret;
-	rec->rule = idx;
-	rec->nr = ctx->nr;
-	rec->kind = kind;
-	rec->pad = 0;
-	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
-	read_path(rec->path, s, r->path_arg);
-	read_path(rec->path2, s, r->path2_arg);
-	bpf_ringbuf_submit(rec, 0);
+	if ((kind = observe_rule_kind(r, ctx->ret)) != OBSERVE_KIND_NONE)
+		emit(ctx, r, idx, kind, cg, id, s->args);
 done:
 	bpf_map_delete_elem(&inflight, &id);
 	return 0;
 }
+
+#ifdef OBSERVE_REGS_X86_64
+/*
+ * The exit-only method: no sys_enter program at all. At sys_exit the
+ * caller's saved user registers still hold the call's arguments (the
+ * kernel writes only the return value, rax), so a call whose result is
+ * reported reads them there, through bpf_task_pt_regs (Linux 5.15, needs
+ * the kernel's BTF). Almost every call is decided by its return value
+ * and the row alone: no hashing, nothing stashed.
+ */
+struct x86_64_regs {		/* struct pt_regs, arch/x86/include/asm/ptrace.h */
+	__u64	r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	__u64	ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+
+SEC("tracepoint")
+int
+observe_exit_regs(struct sys_exit_ctx *ctx)
+{
+	struct x86_64_regs	 regs;
+	struct observe_rule	*r;
+	__u64			 args[OBSERVE_NARGS], cg, id, v;
+	__u32			 idx, kind;
+
+	if (watched == 0)
+		return 0;
+	idx = (__u32)bpf_get_attach_cookie(ctx);
+	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
+		return 0;
+	if ((kind = observe_rule_kind(r, ctx->ret)) == OBSERVE_KIND_NONE)
+		return 0;
+	cg = bpf_get_current_cgroup_id();
+	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+		return 0;
+	if (bpf_probe_read_kernel(&regs, sizeof(regs),
+	    (const void *)bpf_task_pt_regs(bpf_get_current_task_btf())) != 0)
+		return 0;
+	/* The x86_64 syscall ABI: rdi, rsi, rdx, r10, r8, r9. */
+	args[0] = regs.di;
+	args[1] = regs.si;
+	args[2] = regs.dx;
+	args[3] = regs.r10;
+	args[4] = regs.r8;
+	args[5] = regs.r9;
+	v = arg_at(args, r->cond_arg);
+	if (r->cond_mask != 0 && (r->flags & OBSERVE_RULE_COND_INDIRECT) &&
+	    bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0)
+		return 0;
+	if (!observe_rule_matches(r, v))
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	emit(ctx, r, idx, kind, cg, id, args);
+	return 0;
+}
+#endif

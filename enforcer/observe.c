@@ -43,6 +43,7 @@ struct observe {
 	struct bpf_link		**links;
 	size_t			 n_links;
 	size_t			 n_attached, n_skipped;
+	bool			 regs;		/* the exit-only method */
 	size_t			 budget;
 	observe_cb		 cb;
 	void			*arg;
@@ -139,43 +140,74 @@ observe_keep_link(struct observe *o, struct bpf_link *l)
 }
 
 /*
- * Attach row i of the table (cookie i) to sys_enter_X and sys_exit_X.
+ * Attach row i of the table (cookie i): the exit-only method to
+ * sys_exit_X, the enter+exit method to sys_enter_X and sys_exit_X.
  * 0, -ENOENT when this kernel has no such tracepoint, -errno otherwise.
  */
 static int
 observe_attach_row(struct observe *o, const char *dir, size_t i)
 {
 	const struct observe_syscall	*s = &observe_syscalls[i];
+	struct bpf_program		*exit_p = o->skel->progs.observe_exit;
 	struct bpf_link			*enter = NULL, *exit_l;
 	char				 en[96], ex[96];
 	int				 nargs, e = 0;
 
 	snprintf(en, sizeof(en), "sys_enter_%s", observe_syscall_tracepoint(s));
 	snprintf(ex, sizeof(ex), "sys_exit_%s", observe_syscall_tracepoint(s));
-	if (!tracepoint_exists(dir, en) || !tracepoint_exists(dir, ex))
+	if (!tracepoint_exists(dir, ex) ||
+	    (!o->regs && !tracepoint_exists(dir, en)))
 		return -ENOENT;
+#ifdef OBSERVE_REGS_X86_64
+	if (o->regs)
+		exit_p = o->skel->progs.observe_exit_regs;
+#endif
 	/*
 	 * The kernel refuses a program that reads past the tracepoint's
 	 * last field (EACCES): if this kernel gives the call fewer
 	 * arguments than the table says, use the program for fewer.
 	 */
-	for (nargs = s->nargs; nargs >= 1; nargs--) {
+	for (nargs = s->nargs; !o->regs && nargs >= 1; nargs--) {
 		enter = attach_one(enter_program(o->skel, nargs), en, i);
 		if (enter != NULL || (e = errno) != EACCES)
 			break;
 	}
-	if (enter == NULL)
+	if (!o->regs && enter == NULL)
 		return -(e != 0 ? e : EINVAL);
-	if (nargs != s->nargs)
+	if (!o->regs && nargs != s->nargs)
 		log_info("observe: %s has %d arguments here, %d expected",
 		    en, nargs, s->nargs);
-	if ((exit_l = attach_one(o->skel->progs.observe_exit, ex, i)) == NULL) {
+	if ((exit_l = attach_one(exit_p, ex, i)) == NULL) {
 		e = errno;
 		bpf_link__destroy(enter);
 		return -(e != 0 ? e : EINVAL);
 	}
-	observe_keep_link(o, enter);
+	if (enter != NULL)
+		observe_keep_link(o, enter);
 	observe_keep_link(o, exit_l);
+	return 0;
+}
+
+/* Open and load the object with only the programs of one method. */
+static int
+observe_load(struct observe *o, bool regs, struct rt_error *err)
+{
+	struct bpf_program	*p;
+	int			 rc;
+
+	o->regs = regs;
+	if ((o->skel = observe_bpf__open()) == NULL)
+		return rt_error_sys(err, errno,
+		    "observe: opening the BPF object");
+	bpf_object__for_each_program(p, o->skel->obj)
+		bpf_program__set_autoload(p, !regs);
+#ifdef OBSERVE_REGS_X86_64
+	bpf_program__set_autoload(o->skel->progs.observe_exit_regs, regs);
+#endif
+	if ((rc = observe_bpf__load(o->skel)) != 0)
+		return rt_error_set(err, ENOTSUP, "observe: the kernel refused "
+		    "the BPF tracepoint programs (%s; -vv shows libbpf's log)",
+		    strerror(-rc));
 	return 0;
 }
 
@@ -257,6 +289,7 @@ observe_open(struct event_base *base, unsigned int flags, observe_cb cb,
 	const char		*dir;
 	size_t			 i;
 	__u32			 key;
+	bool			 regs;
 	int			 rc;
 
 	*out = NULL;
@@ -270,16 +303,21 @@ observe_open(struct event_base *base, unsigned int flags, observe_cb cb,
 	o = xcalloc(1, sizeof(*o));
 	o->cb = cb;
 	o->arg = arg;
-	if ((o->skel = observe_bpf__open()) == NULL) {
-		rc = rt_error_sys(err, errno, "observe: opening the BPF object");
-		goto fail;
+	regs = false;
+#ifdef OBSERVE_REGS_X86_64
+	/* bpf_get_current_task_btf() needs the kernel's BTF. */
+	regs = (flags & OBSERVE_STASH) == 0 &&
+	    access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+#endif
+	if ((rc = observe_load(o, regs, err)) < 0 && regs) {
+		log_info("observe: exit-only method unavailable (%s); using "
+		    "enter+exit", err->msg);
+		observe_bpf__destroy(o->skel);
+		o->skel = NULL;
+		rc = observe_load(o, false, err);
 	}
-	if ((rc = observe_bpf__load(o->skel)) != 0) {
-		rc = rt_error_set(err, ENOTSUP, "observe: the kernel refused "
-		    "the BPF tracepoint programs (%s; -vv shows libbpf's log)",
-		    strerror(-rc));
+	if (rc < 0)
 		goto fail;
-	}
 	for (i = 0; i < observe_n_syscalls; i++) {
 		observe_syscall_rule(&observe_syscalls[i], &rule);
 		key = (__u32)i;
@@ -321,8 +359,8 @@ observe_open(struct event_base *base, unsigned int flags, observe_cb cb,
 		rc = rt_error_set(err, ENOMEM, "observe: event_new failed");
 		goto fail;
 	}
-	log_info("observe: %zu syscalls attached (%zu without tracepoint)",
-	    o->n_attached, o->n_skipped);
+	log_info("observe: %zu syscalls attached, %s (%zu without "
+	    "tracepoint)", o->n_attached, observe_method(o), o->n_skipped);
 	*out = o;
 	return 0;
 fail:
@@ -367,6 +405,12 @@ uint64_t
 observe_lost(const struct observe *o)
 {
 	return __atomic_load_n(&o->skel->bss->lost, __ATOMIC_RELAXED);
+}
+
+const char *
+observe_method(const struct observe *o)
+{
+	return o->regs ? "exit-only" : "enter+exit";
 }
 
 size_t

@@ -15,6 +15,21 @@
  * programs and cgroup v2 (bpf_get_current_cgroup_id); no kprobes, no BTF.
  * Everything is attached through descriptors: it all goes when rtguard
  * exits, and nothing is pinned.
+ *
+ * Limits, by construction:
+ * - A cgroup is watched exactly, not its descendants: a container that
+ *   can create cgroups (CAP_SYS_ADMIN and a writable cgroupfs) can move
+ *   a process out of sight.
+ * - x86_64 syscall tracepoints do not fire for 32-bit (ia32, int 0x80)
+ *   syscalls: a 32-bit binary's refusals are not seen.
+ * - Paths are the caller's strings, read from its memory when the call
+ *   returns: relative paths stay relative, and another thread of the
+ *   caller can rewrite them in between. Evidence of an attempt, not of
+ *   the file. A descriptor's path comes from /proc/TID/fd/N even later,
+ *   and is "" when the caller closed it first (the loader does, right
+ *   after a refused mmap).
+ * - runc checks faccessat(X_OK) itself before executing a podman exec
+ *   command: that refusal involves no execve and is not seen.
  */
 #ifndef RTGUARD_OBSERVE_H
 #define RTGUARD_OBSERVE_H
@@ -62,6 +77,7 @@ typedef void (*observe_cb)(const struct refusal *r, void *arg);
 
 /* observe_open flags */
 #define OBSERVE_OPENAT	0x01	/* openat too: ~0.1 us on every openat */
+#define OBSERVE_STASH	0x02	/* force the enter+exit method (see below) */
 
 /*
  * Load and attach the programs; cb runs on base's loop for each record.
@@ -81,6 +97,15 @@ void	observe_remove_cgroup(struct observe *o, uint64_t cgroup_id);
 uint64_t observe_lost(const struct observe *o);
 /* Syscalls attached, and skipped for want of a tracepoint. */
 size_t	observe_attached(const struct observe *o, size_t *skipped);
+/*
+ * How calls are seen: "exit-only" (one program on each sys_exit, which
+ * reads the caller's registers for the arguments of the rare call it
+ * reports; needs the kernel's BTF and x86_64) or "enter+exit" (a program
+ * on sys_enter too stashes the arguments of watched threads; anywhere).
+ * exit-only is the default when it loads: half the programs run, half
+ * the tracepoints are enabled, half the perf events to close at exit.
+ */
+const char *observe_method(const struct observe *o);
 void	observe_free(struct observe *o);
 
 /* --- the syscall table (pure; enforcer/observe-table.c) ----------------- */
@@ -101,6 +126,7 @@ struct observe_syscall {
 	bool		 cond_zero;	/* ... or it is 0 (setns: any type) */
 	uint64_t	 errnos;	/* bit e: -e is a refusal */
 	bool		 success;	/* ret >= 0 is a change */
+	bool		 parent_only;	/* ... but not the child's 0 (clone) */
 	unsigned int	 only_with;	/* observe_open flag it needs, or 0 */
 };
 
