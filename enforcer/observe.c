@@ -204,6 +204,9 @@ observe_load(struct observe *o, bool regs, struct rt_error *err)
 #ifdef OBSERVE_REGS_X86_64
 	bpf_program__set_autoload(o->skel->progs.observe_exit_regs, regs);
 #endif
+	/* Nothing is stashed by the exit-only method: a token stash map. */
+	if (regs)
+		bpf_map__set_max_entries(o->skel->maps.inflight, 1);
 	if ((rc = observe_bpf__load(o->skel)) != 0)
 		return rt_error_set(err, ENOTSUP, "observe: the kernel refused "
 		    "the BPF tracepoint programs (%s; -vv shows libbpf's log)",
