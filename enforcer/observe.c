@@ -236,6 +236,7 @@ observe_record(void *ctx, void *data, size_t size)
 	const struct observe_record	*k = data;
 	const struct observe_syscall	*s;
 	struct refusal			 r;
+	int				 i;
 
 	if (size < sizeof(*k) || k->rule >= observe_n_syscalls)
 		return 0;
@@ -258,6 +259,9 @@ observe_record(void *ctx, void *data, size_t size)
 	memcpy(r.path2, k->path2, sizeof(r.path2));
 	r.path2[sizeof(r.path2) - 1] = '\0';
 	memcpy(r.args, k->args, sizeof(r.args));
+	/* Registers past the call's arguments hold whatever they held. */
+	for (i = s->nargs; i < OBSERVE_NARGS; i++)
+		r.args[i] = 0;
 	if (r.path[0] == '\0' && s->fd_arg != OBSERVE_NONE) {
 		/* The caller got its error a moment ago: usually still there. */
 		fd_path(r.tid, r.args[s->fd_arg], r.path, sizeof(r.path));
