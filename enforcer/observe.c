@@ -1,8 +1,9 @@
 /*
  * observe.c: the user-space half of the observer (see observe.h): loads
- * the embedded BPF object, writes the syscall table into its rules map,
- * attaches one enter and one exit program per syscall tracepoint, and
- * reads the ring buffer on the libevent loop.
+ * the embedded BPF object with the programs of one method (exit-only
+ * where it loads, else enter+exit), writes the syscall table into its
+ * rules map, attaches to each syscall's tracepoints with the row as BPF
+ * cookie, and reads the ring buffer on the libevent loop.
  *
  * Everything is held by descriptors (programs, maps, perf events, links):
  * observe_free, or rtguard's exit however it happens, detaches it all.

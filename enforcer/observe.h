@@ -12,7 +12,8 @@
  * Observation only: nothing here changes a call's outcome.
  *
  * Needs syscall tracepoints (CONFIG_FTRACE_SYSCALLS), BPF tracepoint
- * programs and cgroup v2 (bpf_get_current_cgroup_id); no kprobes, no BTF.
+ * programs and cgroup v2 (bpf_get_current_cgroup_id); no kprobes, no
+ * fentry or LSM programs; the kernel's BTF only for the faster method.
  * Everything is attached through descriptors: it all goes when rtguard
  * exits, and nothing is pinned.
  *
@@ -57,7 +58,7 @@ struct refusal {
 	char		 comm[16];
 	int		 syscall_nr;
 	const char	*syscall;	/* "execve"; static */
-	const char	*route;		/* "exec", "mmap-exec", "write"...; static */
+	const char	*route;		/* exec map-exec memfd-exec write namespace mount */
 	long		 ret;		/* -errno, or the call's result */
 	/*
 	 * The call's path arguments as the caller passed them (relative to
