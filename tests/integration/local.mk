@@ -24,3 +24,16 @@ INTEGRATION_TESTS = \
 	tests/integration/valgrind.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
+
+# observe.sh drives the BPF observer through a small probe program.
+if RT_BPF
+check_PROGRAMS += tests/integration/observe-probe
+tests_integration_observe_probe_SOURCES = tests/integration/observe-probe.c
+tests_integration_observe_probe_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_integration_observe_probe_LDADD = enforcer/libenforcer.a \
+	container/libcontainer.a common/libcommon.a $(ENFORCER_BPF_LIBS) \
+	$(LIBEVENT_LIBS) $(PCRE2_LIBS) $(CRYPTO_LIBS) $(JANSSON_LIBS) -lpthread
+endif
+EXTRA_DIST += tests/integration/observe-probe.c
+TESTS += tests/integration/observe.sh
+EXTRA_DIST += tests/integration/observe.sh
