@@ -12,7 +12,7 @@
 #include "enforcer/enforcer.h"
 
 enum { OPT_IMAGE = 'i', OPT_DURATION = 'd', OPT_MONITOR = 'm',
-	OPT_POLICY_DIR = 0x2001, OPT_ALERTS, OPT_LOCK_DIRS };
+	OPT_POLICY_DIR = 0x2001, OPT_ALERTS, OPT_LOCK_DIRS, OPT_WRITE_OPENS };
 
 static const struct option enforce_options[] = {
 	{ "image",	required_argument, NULL, OPT_IMAGE },
@@ -21,6 +21,7 @@ static const struct option enforce_options[] = {
 	{ "policy-dir",	required_argument, NULL, OPT_POLICY_DIR },
 	{ "alerts",	required_argument, NULL, OPT_ALERTS },
 	{ "lock-dirs",	no_argument,	   NULL, OPT_LOCK_DIRS },
+	{ "record-write-opens", no_argument, NULL, OPT_WRITE_OPENS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -41,6 +42,9 @@ enforce_option(int opt, const char *optarg, void *arg, struct rt_error *err)
 		return 0;
 	case OPT_LOCK_DIRS:
 		o->lock_dirs = true;
+		return 0;
+	case OPT_WRITE_OPENS:
+		o->record_write_opens = true;
 		return 0;
 	case OPT_MONITOR:
 		o->monitor = true;
@@ -90,8 +94,9 @@ const struct cmd_entry cmd_enforce_entry = {
 "the OCI hook installed ('rtguard hook install'), Podman and CRI-O\n"
 "containers are protected before their first instruction; otherwise from\n"
 "the engine's start event. In a protected container:\n"
-"  - an exec of a file that is not image content is denied (EPERM): a file\n"
-"    written or changed after start (drift), a volume, tmpfs or memfd;\n"
+"  - an exec of a file that is not image content is refused: a file\n"
+"    written or changed after start (drift, EPERM), anything on a volume,\n"
+"    a tmpfs or in a memfd (EACCES);\n"
 "  - an exec the image never ran while learning, or whose SHA-256 differs,\n"
 "    is denied; so is the dynamic loader run directly on a file;\n"
 "  - every place the container can write is mounted noexec (no exec, no\n"
@@ -99,9 +104,10 @@ const struct cmd_entry cmd_enforce_entry = {
 "    directories (/bin /sbin /usr /lib* /etc) and the directories holding\n"
 "    learned executables are read-only (EROFS), learned writes excepted.\n"
 "Containers of images without a baseline are not touched. Every refusal is\n"
-"recorded in the database and printed as one JSON line; a container that\n"
-"cannot be fully protected (CAP_SYS_ADMIN, a shared root mount) is\n"
-"reported at attach.\n"
+"recorded in the database and printed as one JSON line (those the kernel\n"
+"makes by itself through the BPF observer; identical ones within 5 s as\n"
+"one, with a count); a container that cannot be fully protected\n"
+"(CAP_SYS_ADMIN, a shared root mount) is reported at attach.\n"
 "\n"
 "Options:\n"
 "  -i, --image REF        enforce only this image (repeatable)\n"
@@ -109,6 +115,10 @@ const struct cmd_entry cmd_enforce_entry = {
 "  -d, --duration SECS    stop after this long (default: until SIGTERM)\n"
 "      --policy-dir DIR   policy files (default " RTGUARD_POLICY_DIR ")\n"
 "      --alerts FILE      append alert lines to FILE instead of stderr\n"
+"      --record-write-opens  also record each write-open the read-only\n"
+"                         mounts refuse (by default the other write routes\n"
+"                         are recorded, not openat: watching it costs every\n"
+"                         openat on the host about 0.1 us)\n"
 "      --lock-dirs        accepted for compatibility: it is the default now\n"
 "\n"
 "Examples:\n"

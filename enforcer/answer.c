@@ -259,8 +259,10 @@ enf_container_event(struct fangroup *g,
 	struct enf_container	*ec = arg;
 	int			 gfd = fangroup_fd(g);
 
-	if (md->mask & FAN_OPEN_EXEC_PERM)
+	if (md->mask & FAN_OPEN_EXEC_PERM) {
+		ec->started = true;	/* the entrypoint, or later */
 		on_exec(ec, gfd, md);
+	}
 	else if (md->mask & (FAN_CLOSE_WRITE | FAN_MODIFY))
 		on_write(ec, gfd, md);
 	else if (md->mask & (FAN_OPEN_PERM | FAN_ACCESS_PERM))

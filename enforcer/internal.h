@@ -9,6 +9,7 @@
  *   harden.c    the mount plan (pure) and the helper's report
  *   mounts.c    the mount helper, forked into the container's namespaces
  *   procinfo.c  /proc reads about a blocked process
+ *   refusals.c  the kernel's own refusals (the BPF observer) as records
  */
 #ifndef RTGUARD_ENFORCER_INTERNAL_H
 #define RTGUARD_ENFORCER_INTERNAL_H
@@ -26,6 +27,7 @@
 #include "enforcer/decide.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/harden.h"
+#include "enforcer/observe.h"
 #include "enforcer/procinfo.h"
 #include "policies/policy.h"
 #include "store/store.h"
@@ -87,6 +89,8 @@ struct enf_container {
 	struct enf_denial	 denials[ENF_DENIALS];
 	enum enf_state		 state;
 	bool			 cap_sys_admin;
+	bool			 started;	/* an exec seen: past runc's setup */
+	uint64_t		 cgroup_id;	/* watched by the observer, or 0 */
 	uint64_t		 allowed, denied, alerted;
 	char			 protection[1400];	/* what state means */
 };
@@ -102,6 +106,7 @@ struct enforcer {
 	struct enf_container	**cs;
 	size_t			 n_cs;
 	struct alerts		*alerts;
+	struct observe		*observe;	/* the kernel's refusals, or NULL */
 	/* Mounts recorded by an earlier enforcer, by container id. */
 	char			**saved_ids, **saved_mounts;
 	size_t			 n_saved;
@@ -133,6 +138,13 @@ void	enf_on_hook(struct ocihook_call *call, struct container *c,
 void	enf_context_refresh(struct enf_container *ec);
 /* After a policy reload: bring the container's writable binds in line. */
 void	enf_policy_changed(struct enf_container *ec);
+
+/* refusals.c: the observer's records (an observe_cb), who it watches */
+void	enf_observed(const struct refusal *r, void *arg);
+void	enf_observe_container(struct enf_container *ec, bool started);
+void	enf_unobserve_container(struct enf_container *ec);
+/* attach.c: the container's protection line, in the store only */
+void	enf_protection_record(struct enf_container *ec);
 
 /* answer.c: a fangroup_cb */
 void	enf_container_event(struct fangroup *g,

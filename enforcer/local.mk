@@ -10,7 +10,8 @@ enforcer_libenforcer_a_SOURCES = \
 	enforcer/harden.c enforcer/harden.h \
 	enforcer/mounts.c enforcer/mountjob.c \
 	enforcer/intent.c enforcer/intent.h \
-	enforcer/procinfo.c enforcer/procinfo.h
+	enforcer/procinfo.c enforcer/procinfo.h \
+	enforcer/refusals.c
 enforcer_libenforcer_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
 

@@ -6,7 +6,7 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	RTGUARD='$(abs_top_builddir)/cli/rtguard'; export RTGUARD;
-EXTRA_DIST += tests/integration/lib.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/valgrind.supp
 INTEGRATION_TESTS = \
 	tests/integration/cli.sh \
 	tests/integration/resolver.sh \
