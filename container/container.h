@@ -66,6 +66,8 @@ struct container {
 };
 
 void	container_free(struct container *c);
+/* Whether s is a container id as engines write it: 64 lowercase hex. */
+bool	container_id_valid(const char *s);
 /*
  * A path read from an event descriptor is the path in the opener's mount
  * namespace: inside the container "/etc/passwd", but from a host process

@@ -339,8 +339,8 @@ json_strdup(json_t *o, const char *key)
 	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
-static bool
-valid_id(const char *s)
+bool
+container_id_valid(const char *s)
 {
 	size_t	i;
 
@@ -373,7 +373,7 @@ engine_parse_inspect(const char *json, size_t len, struct container **out,
 		    "not an object");
 	}
 	id = json_string_value(json_object_get(root, "Id"));
-	if (!valid_id(id)) {
+	if (!container_id_valid(id)) {
 		json_decref(root);
 		return rt_error_set(err, EPROTO, "container inspect answer has "
 		    "no valid \"Id\"");
@@ -426,7 +426,7 @@ engine_parse_list_ids(const char *json, size_t len, char ***ids, size_t *n,
 	*ids = xcalloc(json_array_size(root) + 1, sizeof(char *));
 	json_array_foreach(root, i, it) {
 		id = json_string_value(json_object_get(it, "Id"));
-		if (valid_id(id))
+		if (container_id_valid(id))
 			(*ids)[(*n)++] = xstrdup(id);
 	}
 	json_decref(root);
@@ -456,7 +456,7 @@ engine_parse_event(const char *json, size_t len, struct engine_event *ev,
 	if (id == NULL)
 		id = json_string_value(json_object_get(root, "id"));
 	if ((type == NULL || strcmp(type, "container") == 0) &&
-	    action != NULL && valid_id(id)) {
+	    action != NULL && container_id_valid(id)) {
 		if (strcmp(action, "start") == 0 ||
 		    strcmp(action, "restart") == 0) {
 			ev->kind = ENGINE_EVENT_START;
@@ -868,7 +868,7 @@ engine_inspect_async(struct engine *e, const char *id, engine_inspect_cb cb,
 
 	if (out != NULL)
 		*out = NULL;
-	if (!valid_id(id))
+	if (!container_id_valid(id))
 		return rt_error_set(err, EINVAL, "not a container id");
 	r = xcalloc(1, sizeof(*r));
 	memcpy(r->id, id, sizeof(r->id));

@@ -21,6 +21,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/timefmt.h"
+#include "common/hash.h"
 #include "common/xmalloc.h"
 #include "enforcer/internal.h"
 #include "formats/event-json.h"
@@ -145,16 +146,6 @@ agg_clear(struct agg *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t	h = 1469598103934665603ULL;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static char *
 agg_key(const struct enf_container *ec, enum event_kind kind, const char *path,
     bool denied, const char *reason)
@@ -169,7 +160,7 @@ agg_find(struct alerts *al, const char *key, size_t *slot)
 	struct agg	*a;
 	size_t		 i;
 
-	*slot = hash(key) % AGG_SLOTS;
+	*slot = rt_hash_str(key) % AGG_SLOTS;
 	for (i = 0; i < 8; i++) {
 		a = &al->slots[(*slot + i) % AGG_SLOTS];
 		if (a->used && strcmp(a->key, key) == 0)
