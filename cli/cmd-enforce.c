@@ -2,6 +2,7 @@
  * cmd-enforce.c: `rtguard enforce`, deny what the baselines do not allow.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,9 @@ enforce_option(int opt, const char *optarg, void *arg, struct rt_error *err)
 			return cmd_usage_error(err, "--duration: %s", err->msg);
 		return 0;
 	case OPT_LOCK_DIRS:
+		/* What it did (read-only protected dirs) is protect mode now. */
+		fprintf(stderr, "rtguard: --lock-dirs is the default now and "
+		    "does nothing more; it will go in a later version\n");
 		o->lock_dirs = true;
 		return 0;
 	case OPT_WRITE_OPENS:
@@ -119,7 +123,7 @@ const struct cmd_entry cmd_enforce_entry = {
 "                         mounts refuse (by default the other write routes\n"
 "                         are recorded, not openat: watching it costs every\n"
 "                         openat on the host about 0.1 us)\n"
-"      --lock-dirs        accepted for compatibility: it is the default now\n"
+"      --lock-dirs        accepted for compatibility: protect mode does it\n"
 "\n"
 "Examples:\n"
 "  rtguard hook install                        # protect from the first exec\n"
