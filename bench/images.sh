@@ -9,6 +9,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$top/scripts/podman-env.sh"
+# shellcheck source=../scripts/rootfs.sh
+. "$top/scripts/rootfs.sh"
 force=0
 [ "${1:-}" = --force ] && force=1
 have() { [ "$force" = 0 ] && podman image exists "$1"; }
@@ -22,15 +24,7 @@ fi
 if ! have localhost/rtbench-busybox:bench; then
 	echo "images: localhost/rtbench-busybox:bench"
 	r=$work/bb
-	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,tmp,root,var/log,proc,sys,dev}
-	chmod 1777 "$r/tmp"
-	cp /bin/busybox "$r/bin/busybox"
-	for applet in $(/bin/busybox --list); do
-		[ "$applet" = busybox ] || ln -sf busybox "$r/bin/$applet"
-	done
-	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
-	printf 'root:x:0:\n' >"$r/etc/group"
-	echo rtbench >"$r/etc/hostname"
+	busybox_rootfs "$r" rtbench
 	echo "rtguard bench image" >"$r/etc/rtbench"
 	# The smallest exec there is: a static ELF that only calls exit(0).
 	cat >"$work/t.c" <<'C'

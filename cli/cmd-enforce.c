@@ -2,6 +2,7 @@
  * cmd-enforce.c: `rtguard enforce`, deny what the baselines do not allow.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,8 @@
 #include "enforcer/enforcer.h"
 
 enum { OPT_IMAGE = 'i', OPT_DURATION = 'd', OPT_MONITOR = 'm',
-	OPT_POLICY_DIR = 0x2001, OPT_ALERTS, OPT_LOCK_DIRS, OPT_FORCE };
+	OPT_POLICY_DIR = 0x2001, OPT_ALERTS, OPT_LOCK_DIRS, OPT_WRITE_OPENS,
+	OPT_FORCE };
 
 static const struct option enforce_options[] = {
 	{ "image",	required_argument, NULL, OPT_IMAGE },
@@ -21,6 +23,7 @@ static const struct option enforce_options[] = {
 	{ "policy-dir",	required_argument, NULL, OPT_POLICY_DIR },
 	{ "alerts",	required_argument, NULL, OPT_ALERTS },
 	{ "lock-dirs",	no_argument,	   NULL, OPT_LOCK_DIRS },
+	{ "record-write-opens", no_argument, NULL, OPT_WRITE_OPENS },
 	{ "force",	no_argument,	   NULL, OPT_FORCE },
 	{ NULL, 0, NULL, 0 }
 };
@@ -41,7 +44,13 @@ enforce_option(int opt, const char *optarg, void *arg, struct rt_error *err)
 			return cmd_usage_error(err, "--duration: %s", err->msg);
 		return 0;
 	case OPT_LOCK_DIRS:
+		/* What it did (read-only protected dirs) is protect mode now. */
+		fprintf(stderr, "rtguard: --lock-dirs is the default now and "
+		    "does nothing more; it will go in a later version\n");
 		o->lock_dirs = true;
+		return 0;
+	case OPT_WRITE_OPENS:
+		o->record_write_opens = true;
 		return 0;
 	case OPT_MONITOR:
 		o->monitor = true;
@@ -95,8 +104,9 @@ const struct cmd_entry cmd_enforce_entry = {
 "the OCI hook installed ('rtguard hook install'), Podman and CRI-O\n"
 "containers are protected before their first instruction; otherwise from\n"
 "the engine's start event. In a protected container:\n"
-"  - an exec of a file that is not image content is denied (EPERM): a file\n"
-"    written or changed after start (drift), a volume, tmpfs or memfd;\n"
+"  - an exec of a file that is not image content is refused: a file\n"
+"    written or changed after start (drift, EPERM), anything on a volume,\n"
+"    a tmpfs or in a memfd (EACCES);\n"
 "  - an exec the image never ran while learning, or whose SHA-256 differs,\n"
 "    is denied; so is the dynamic loader run directly on a file;\n"
 "  - every place the container can write is mounted noexec (no exec, no\n"
@@ -109,9 +119,10 @@ const struct cmd_entry cmd_enforce_entry = {
 "at start, and its containers are monitored instead of protected, with an\n"
 "alert line saying why, unless --force (or its policy mode is monitor).\n"
 "Containers of images without a baseline are not touched. Every refusal is\n"
-"recorded in the database and printed as one JSON line; a container that\n"
-"cannot be fully protected (CAP_SYS_ADMIN, a shared root mount) is\n"
-"reported at attach.\n"
+"recorded in the database and printed as one JSON line (those the kernel\n"
+"makes by itself through the BPF observer; identical ones within 5 s as\n"
+"one, with a count); a container that cannot be fully protected\n"
+"(CAP_SYS_ADMIN, a shared root mount) is reported at attach.\n"
 "\n"
 "Options:\n"
 "  -i, --image REF        enforce only this image (repeatable)\n"
@@ -120,7 +131,11 @@ const struct cmd_entry cmd_enforce_entry = {
 "  -d, --duration SECS    stop after this long (default: until SIGTERM)\n"
 "      --policy-dir DIR   policy files (default " RTGUARD_POLICY_DIR ")\n"
 "      --alerts FILE      append alert lines to FILE instead of stderr\n"
-"      --lock-dirs        accepted for compatibility: it is the default now\n"
+"      --record-write-opens  also record each write-open the read-only\n"
+"                         mounts refuse (by default the other write routes\n"
+"                         are recorded, not openat: watching it costs every\n"
+"                         openat on the host about 0.1 us)\n"
+"      --lock-dirs        accepted for compatibility: protect mode does it\n"
 "\n"
 "Examples:\n"
 "  rtguard hook install                        # protect from the first exec\n"

@@ -19,8 +19,11 @@
 #define EXIT_FAILURE_	1	/* an operation failed */
 #define EXIT_USAGE	2	/* bad command line */
 
-/* Returned by exec when err holds a usage error (exit 2, with a hint). */
-#define CMD_USAGE	(-100000)
+/*
+ * Returned by exec when err holds a usage error: exit status 2, with a
+ * hint. A positive exit status, never confused with a -errno failure.
+ */
+#define CMD_USAGE	EXIT_USAGE
 
 /* Options every command accepts, resolved before exec runs. */
 struct cmd_globals {

@@ -25,4 +25,5 @@ cli_rtguard_LDADD = \
 	store/libstore.a \
 	common/libcommon.a \
 	$(AUDIT_LIBS) $(SQLITE_LIBS) $(PCRE2_LIBS) $(LIBEVENT_LIBS) \
-	$(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(SECCOMP_LIBS)
+	$(JANSSON_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(SECCOMP_LIBS) \
+	$(ENFORCER_BPF_LIBS)

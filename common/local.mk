@@ -5,6 +5,7 @@ common_libcommon_a_SOURCES = \
 	common/cleanup.h \
 	common/error.c common/error.h \
 	common/escape.c common/escape.h \
+	common/hash.h \
 	common/imageref.c common/imageref.h \
 	common/json.c common/json.h \
 	common/log.c common/log.h \

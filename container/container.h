@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -36,6 +37,21 @@ int	cgroup_parse_container_id(const char *cgroup_text, size_t len,
 int	cgroup_container_of_pid(pid_t pid, char id[CONTAINER_ID_LEN + 1],
 	    struct rt_error *err);
 
+/*
+ * The cgroup v2 id of a process (what bpf_get_current_cgroup_id() returns
+ * for it: the kernfs id of its directory in the unified hierarchy),
+ * resolving the "0::" line of /proc/<pid>/cgroup against the cgroup2
+ * mount of /proc/self/mountinfo. -ENOENT when the host has no unified
+ * hierarchy mounted or the process is outside it, -ESRCH if it is gone.
+ */
+int	cgroup_v2_id_of_pid(pid_t pid, uint64_t *id, struct rt_error *err);
+/* Pure parts, for the tests: the "0::" path; the cgroup2 mount point and
+ * root. 0, -ENOENT if absent, -ENAMETOOLONG. */
+int	cgroup_v2_path_parse(const char *cgroup_text, size_t len, char *path,
+	    size_t size);
+int	cgroup_v2_mount_parse(const char *mountinfo, size_t len, char *mnt,
+	    size_t mnt_size, char *root, size_t root_size);
+
 /* --- containers -------------------------------------------------------- */
 
 struct container {
@@ -50,6 +66,8 @@ struct container {
 };
 
 void	container_free(struct container *c);
+/* Whether s is a container id as engines write it: 64 lowercase hex. */
+bool	container_id_valid(const char *s);
 /*
  * A path read from an event descriptor is the path in the opener's mount
  * namespace: inside the container "/etc/passwd", but from a host process

@@ -178,15 +178,16 @@ curl_errno(CURLcode rc)
 }
 
 /*
- * What a finished GET of path means: the HTTP status, with *body
- * (NUL-terminated, the caller frees it) and *len, or -errno with err set.
- * Takes b's data either way.
+ * What a finished GET of path means: 0 with the HTTP status in *http,
+ * *body (NUL-terminated, the caller frees it) and *len; or -errno with
+ * err set when no answer came. Takes b's data either way.
  */
 static int
 engine_result(const char *socket, const char *path, CURLcode rc,
-    long status, struct buf *b, char **body, size_t *len,
+    long status, struct buf *b, int *http, char **body, size_t *len,
     struct rt_error *err)
 {
+	*http = 0;
 	*body = NULL;
 	*len = 0;
 	if (b->overflow) {
@@ -201,13 +202,14 @@ engine_result(const char *socket, const char *path, CURLcode rc,
 	}
 	*body = b->data != NULL ? b->data : xstrdup("");
 	*len = b->len;
-	return (int)status;
+	*http = (int)status;
+	return 0;
 }
 
-/* Blocking GET path; the HTTP status or -errno. */
+/* Blocking GET path: engine_result's. */
 static int
-engine_get_blocking(const char *socket, const char *path, char **body,
-    size_t *len, struct rt_error *err)
+engine_get_blocking(const char *socket, const char *path, int *http,
+    char **body, size_t *len, struct rt_error *err)
 {
 	struct buf	 b = { NULL, 0, false };
 	CURL		*c;
@@ -220,7 +222,8 @@ engine_get_blocking(const char *socket, const char *path, char **body,
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
-	return engine_result(socket, path, rc, status, &b, body, len, err);
+	return engine_result(socket, path, rc, status, &b, http, body, len,
+	    err);
 }
 
 static int
@@ -229,15 +232,15 @@ socket_probe(const char *path, struct rt_error *err)
 	struct stat	 st;
 	char		*body;
 	size_t		 len;
-	int		 status;
+	int		 status, rc;
 
 	if (stat(path, &st) < 0)
 		return rt_error_sys(err, errno, "%s", path);
 	if (!S_ISSOCK(st.st_mode))
 		return rt_error_set(err, ENOTSOCK, "%s: not a socket", path);
-	status = engine_get_blocking(path, "/_ping", &body, &len, err);
-	if (status < 0)
-		return status;
+	if ((rc = engine_get_blocking(path, "/_ping", &status, &body, &len,
+	    err)) < 0)
+		return rc;
 	free(body);
 	if (status != 200)
 		return rt_error_set(err, EPROTO, "%s: GET /_ping answered "
@@ -339,8 +342,8 @@ json_strdup(json_t *o, const char *key)
 	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
-static bool
-valid_id(const char *s)
+bool
+container_id_valid(const char *s)
 {
 	size_t	i;
 
@@ -373,7 +376,7 @@ engine_parse_inspect(const char *json, size_t len, struct container **out,
 		    "not an object");
 	}
 	id = json_string_value(json_object_get(root, "Id"));
-	if (!valid_id(id)) {
+	if (!container_id_valid(id)) {
 		json_decref(root);
 		return rt_error_set(err, EPROTO, "container inspect answer has "
 		    "no valid \"Id\"");
@@ -426,7 +429,7 @@ engine_parse_list_ids(const char *json, size_t len, char ***ids, size_t *n,
 	*ids = xcalloc(json_array_size(root) + 1, sizeof(char *));
 	json_array_foreach(root, i, it) {
 		id = json_string_value(json_object_get(it, "Id"));
-		if (valid_id(id))
+		if (container_id_valid(id))
 			(*ids)[(*n)++] = xstrdup(id);
 	}
 	json_decref(root);
@@ -456,7 +459,7 @@ engine_parse_event(const char *json, size_t len, struct engine_event *ev,
 	if (id == NULL)
 		id = json_string_value(json_object_get(root, "id"));
 	if ((type == NULL || strcmp(type, "container") == 0) &&
-	    action != NULL && valid_id(id)) {
+	    action != NULL && container_id_valid(id)) {
 		if (strcmp(action, "start") == 0 ||
 		    strcmp(action, "restart") == 0) {
 			ev->kind = ENGINE_EVENT_START;
@@ -540,10 +543,10 @@ engine_inspect(struct engine *e, const char *id, struct container **out,
 	if ((rc = engine_blocking_refused(e, "engine_inspect", err)) < 0)
 		return rc;
 	path = xasprintf(ENGINE_API "/containers/%s/json", id);
-	status = engine_get_blocking(e->socket, path, &body, &len, err);
+	rc = engine_get_blocking(e->socket, path, &status, &body, &len, err);
 	free(path);
-	if (status < 0)
-		return status;
+	if (rc < 0)
+		return rc;
 	rc = inspect_answer(e->socket, id, status, body, len, out, err);
 	free(body);
 	return rc;
@@ -562,10 +565,9 @@ engine_list_running(struct engine *e, struct container ***out, size_t *n,
 	*n = 0;
 	if ((rc = engine_blocking_refused(e, "engine_list_running", err)) < 0)
 		return rc;
-	status = engine_get_blocking(e->socket, ENGINE_API "/containers/json",
-	    &body, &len, err);
-	if (status < 0)
-		return status;
+	if ((rc = engine_get_blocking(e->socket, ENGINE_API "/containers/json",
+	    &status, &body, &len, err)) < 0)
+		return rc;
 	rc = list_answer(e->socket, status, body, len, &ids, &nids, err);
 	free(body);
 	if (rc < 0)
@@ -794,21 +796,21 @@ req_finish(struct engine_req *r)
 	struct container	*c = NULL;
 	char			*body, **ids = NULL;
 	size_t			 len, n = 0;
-	int			 rc;
+	int			 rc, http;
 
 	rt_error_clear(&err);
 	rc = engine_result(e->socket, r->path, r->rc, r->status, &r->body,
-	    &body, &len, &err);
+	    &http, &body, &len, &err);
 	r->body.data = NULL;
 	if (r->inspect_cb != NULL) {
 		if (rc >= 0)
-			rc = inspect_answer(e->socket, r->id, rc, body, len, &c,
-			    &err);
+			rc = inspect_answer(e->socket, r->id, http, body, len,
+			    &c, &err);
 		free(body);
 		r->inspect_cb(rc < 0 ? NULL : c, rc < 0 ? &err : NULL, r->arg);
 	} else {
 		if (rc >= 0)
-			rc = list_answer(e->socket, rc, body, len, &ids, &n,
+			rc = list_answer(e->socket, http, body, len, &ids, &n,
 			    &err);
 		free(body);
 		r->list_cb(ids, n, rc < 0 ? &err : NULL, r->arg);
@@ -868,7 +870,7 @@ engine_inspect_async(struct engine *e, const char *id, engine_inspect_cb cb,
 
 	if (out != NULL)
 		*out = NULL;
-	if (!valid_id(id))
+	if (!container_id_valid(id))
 		return rt_error_set(err, EINVAL, "not a container id");
 	r = xcalloc(1, sizeof(*r));
 	memcpy(r->id, id, sizeof(r->id));

@@ -34,19 +34,6 @@ ocihook_socket_dir(void)
 
 /* --- state and resolution ----------------------------------------------- */
 
-static bool
-hex_id(const char *s)
-{
-	size_t	i;
-
-	if (s == NULL || strlen(s) != CONTAINER_ID_LEN)
-		return false;
-	for (i = 0; i < CONTAINER_ID_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 int
 ocihook_parse_state(const char *json, size_t len, struct oci_state *st,
     struct rt_error *err)
@@ -64,8 +51,8 @@ ocihook_parse_state(const char *json, size_t len, struct oci_state *st,
 	bundle = json_string_value(json_object_get(o, "bundle"));
 	status = json_string_value(json_object_get(o, "status"));
 	pid = json_integer_value(json_object_get(o, "pid"));
-	if (!hex_id(id) || bundle == NULL || bundle[0] != '/' || pid <= 0 ||
-	    pid > 0x3fffffff) {
+	if (!container_id_valid(id) || bundle == NULL || bundle[0] != '/' ||
+	    pid <= 0 || pid > 0x3fffffff) {
 		json_decref(o);
 		return rt_error_set(err, EPROTO, "OCI state lacks a 64-hex "
 		    "\"id\", an absolute \"bundle\" or a \"pid\"");
@@ -263,7 +250,7 @@ ocihook_parse_container(const char *json, size_t len, struct container **out,
 	id = json_string_value(json_object_get(o, "id"));
 	pid = json_integer_value(json_object_get(o, "pid"));
 	v = json_string_value(json_object_get(o, "root"));
-	if (!hex_id(id) || pid <= 0 || pid > 0x3fffffff || v == NULL ||
+	if (!container_id_valid(id) || pid <= 0 || pid > 0x3fffffff || v == NULL ||
 	    v[0] != '/') {
 		json_decref(o);
 		return rt_error_set(err, EPROTO, "hook message lacks an id, a "

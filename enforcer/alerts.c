@@ -21,11 +21,12 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/timefmt.h"
+#include "common/hash.h"
 #include "common/xmalloc.h"
 #include "enforcer/internal.h"
 #include "formats/event-json.h"
 
-#define QUEUE_MAX_BYTES	(4 * 1024 * 1024)
+#define QUEUE_MAX_BYTES	(4 * 1024 * 1024)	/* $RTGUARD_ALERT_QUEUE_KB */
 #define AGG_SLOTS	1024
 #define AGG_WINDOW_MS	5000
 
@@ -49,6 +50,7 @@ struct alerts {
 	char			*q;
 	size_t			 qlen, qoff;
 	uint64_t		 shed;
+	size_t			 max;		/* bytes queued at most */
 	struct event_json	*ej;		/* the decision lines */
 	struct agg		 slots[AGG_SLOTS];
 };
@@ -82,7 +84,7 @@ alerts_writable(evutil_socket_t fd, short what, void *arg)
 static void
 queue_line(struct alerts *al, const char *s, size_t n)
 {
-	if (al->qlen + n + 1 > QUEUE_MAX_BYTES) {
+	if (al->qlen + n + 1 > al->max) {
 		al->shed++;
 		return;
 	}
@@ -144,14 +146,54 @@ agg_clear(struct agg *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static uint64_t
-hash(const char *s)
+static char *
+agg_key(const struct enf_container *ec, enum event_kind kind, const char *path,
+    bool denied, const char *reason)
 {
-	uint64_t	h = 1469598103934665603ULL;
+	return xasprintf("%s\n%d\n%s\n%s\n%d", ec->c->id, (int)kind, path,
+	    reason, denied);
+}
 
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
+static struct agg *
+agg_find(struct alerts *al, const char *key, size_t *slot)
+{
+	struct agg	*a;
+	size_t		 i;
+
+	*slot = rt_hash_str(key) % AGG_SLOTS;
+	for (i = 0; i < 8; i++) {
+		a = &al->slots[(*slot + i) % AGG_SLOTS];
+		if (a->used && strcmp(a->key, key) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+static void
+count(struct enforcer *enf, struct enf_container *ec, bool denied)
+{
+	if (denied)
+		ec->denied++, enf->denials++;
+	else
+		ec->alerted++, enf->alerts_n++;
+}
+
+bool
+alerts_repeat(struct enforcer *enf, struct enf_container *ec,
+    enum event_kind kind, const char *path, bool denied, const char *reason)
+{
+	struct agg	*a;
+	char		*key = agg_key(ec, kind, path, denied, reason);
+	size_t		 slot;
+
+	a = agg_find(enf->alerts, key, &slot);
+	free(key);
+	if (a == NULL)
+		return false;
+	count(enf, ec, denied);
+	a->count++;
+	a->last_ms = time_now_ms();
+	return true;	/* recorded when the window closes */
 }
 
 void
@@ -165,22 +207,11 @@ alerts_record(struct enforcer *enf, struct enf_container *ec,
 	int64_t		 now = time_now_ms();
 	size_t		 i, slot;
 
-	if (denied)
-		ec->denied++, enf->denials++;
-	else
-		ec->alerted++, enf->alerts_n++;
-	key = xasprintf("%s\n%d\n%s\n%s\n%d", ec->c->id, (int)kind, path,
-	    reason, denied);
-	slot = hash(key) % AGG_SLOTS;
-	for (i = 0; i < 8; i++) {
-		a = &al->slots[(slot + i) % AGG_SLOTS];
-		if (a->used && strcmp(a->key, key) == 0) {
-			a->count++;
-			a->last_ms = now;
-			free(key);
-			return;	/* recorded when the window closes */
-		}
-	}
+	if (alerts_repeat(enf, ec, kind, path, denied, reason))
+		return;
+	count(enf, ec, denied);
+	key = agg_key(ec, kind, path, denied, reason);
+	(void)agg_find(al, key, &slot);
 	for (i = 0; i < 8 && al->slots[(slot + i) % AGG_SLOTS].used; i++)
 		;
 	a = &al->slots[(slot + (i < 8 ? i : 0)) % AGG_SLOTS];
@@ -255,10 +286,14 @@ struct alerts *
 alerts_new(struct event_base *base, int fd)
 {
 	struct alerts	*al = xcalloc(1, sizeof(*al));
+	const char	*kb = getenv("RTGUARD_ALERT_QUEUE_KB");
 
 	al->base = base;
 	al->fd = fd;
 	al->ej = event_json_new();
+	/* Smaller for tests that show shedding; never below one line. */
+	al->max = kb != NULL && atoi(kb) >= 4 ? (size_t)atoi(kb) * 1024 :
+	    QUEUE_MAX_BYTES;
 	return al;
 }
 

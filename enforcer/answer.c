@@ -130,12 +130,44 @@ read_path(int fd, char *path, size_t len, bool *deleted)
 		path[l - sl] = '\0';
 }
 
+/*
+ * A storm of refused execs of one binary (a loop, a fork bomb) costs one
+ * decision: a refusal of a file that cannot change (cache_allowed) is
+ * remembered for its inode, so its repeats skip path, hash and decision,
+ * and are counted in the open aggregation window without reading who
+ * asked again. Forgotten on a policy reload.
+ */
+static struct enf_denial *
+denial_find(struct enf_container *ec, const struct stat *st)
+{
+	struct enf_denial	*x = &ec->denials[st->st_ino % ENF_DENIALS];
+
+	return x->used && x->dev == st->st_dev && x->ino == st->st_ino ?
+	    x : NULL;
+}
+
+static void
+denial_remember(struct enf_container *ec, const struct stat *st,
+    const char *path, const struct decision *d)
+{
+	struct enf_denial	*x = &ec->denials[st->st_ino % ENF_DENIALS];
+
+	if (strlen(path) >= sizeof(x->path))
+		return;
+	x->used = true;
+	x->dev = st->st_dev;
+	x->ino = st->st_ino;
+	memcpy(x->path, path, strlen(path) + 1);
+	x->d = *d;
+}
+
 static void
 on_exec(struct enf_container *ec, int gfd,
     const struct fanotify_event_metadata *md)
 {
 	struct enforcer			*enf = ec->enf;
 	const struct enf_loader		*known;
+	struct enf_denial		*x;
 	struct exec_query		 q;
 	struct proc_identity		 who;
 	struct decision			 d;
@@ -145,7 +177,17 @@ on_exec(struct enf_container *ec, int gfd,
 
 	if (fstat(md->fd, &st) < 0)
 		memset(&st, 0, sizeof(st));
-	if ((known = loader_known(ec, &st)) != NULL) {
+	if ((x = denial_find(ec, &st)) != NULL) {
+		enforce = ec->mode == POLICY_MODE_PROTECT;
+		if (alerts_repeat(enf, ec, EVENT_EXEC, x->path, enforce,
+		    x->d.reason)) {
+			answer(gfd, md->fd, !enforce);
+			enf->decisions++;
+			return;
+		}
+		snprintf(path, sizeof(path), "%s", x->path);
+		d = x->d;
+	} else if ((known = loader_known(ec, &st)) != NULL) {
 		/* The fast path of every dynamic exec. */
 		snprintf(path, sizeof(path), "%s", known->path);
 		memset(&q, 0, sizeof(q));
@@ -157,24 +199,30 @@ on_exec(struct enf_container *ec, int gfd,
 		read_path(md->fd, path, sizeof(path), &deleted);
 		container_path(ec->c, path);
 		decide_exec_event(ec, md->fd, &st, md->pid, path, deleted, &d);
+		if (d.verdict == VERDICT_DENY && !deleted &&
+		    strcmp(d.route, "loader") != 0 && cache_allowed(md->fd))
+			denial_remember(ec, &st, path, &d);
 	}
 	enforce = d.verdict == VERDICT_DENY && ec->mode == POLICY_MODE_PROTECT;
 	/* Who asked, read while the thread still waits (refusals only). */
-	if (d.verdict == VERDICT_DENY)
+	if (d.verdict == VERDICT_DENY && !alerts_repeat(enf, ec, EVENT_EXEC,
+	    path, enforce, d.reason)) {
 		procinfo_identity(md->pid, &who);
-	answer(gfd, md->fd, !enforce);
-	enf->decisions++;
-	if (d.verdict != VERDICT_DENY) {
-		ec->allowed++;
-		if (d.cacheable && cache_allowed(md->fd) &&
-		    fanotify_mark(gfd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK,
-		    FAN_OPEN_EXEC_PERM, md->fd, NULL) < 0)
-			log_debug("ignore mark on %s: %s", path,
-			    strerror(errno));
+		answer(gfd, md->fd, !enforce);
+		alerts_record(enf, ec, &who, EVENT_EXEC, path, enforce,
+		    d.route, d.reason);
+		enf->decisions++;
 		return;
 	}
-	alerts_record(enf, ec, &who, EVENT_EXEC, path, enforce, d.route,
-	    d.reason);
+	answer(gfd, md->fd, !enforce);
+	enf->decisions++;
+	if (d.verdict == VERDICT_DENY)
+		return;		/* counted in its window */
+	ec->allowed++;
+	if (d.cacheable && cache_allowed(md->fd) &&
+	    fanotify_mark(gfd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK,
+	    FAN_OPEN_EXEC_PERM, md->fd, NULL) < 0)
+		log_debug("ignore mark on %s: %s", path, strerror(errno));
 }
 
 /* Monitor mode: content written (a notification; nothing waits). */
@@ -211,8 +259,10 @@ enf_container_event(struct fangroup *g,
 	struct enf_container	*ec = arg;
 	int			 gfd = fangroup_fd(g);
 
-	if (md->mask & FAN_OPEN_EXEC_PERM)
+	if (md->mask & FAN_OPEN_EXEC_PERM) {
+		ec->started = true;	/* the entrypoint, or later */
 		on_exec(ec, gfd, md);
+	}
 	else if (md->mask & (FAN_CLOSE_WRITE | FAN_MODIFY))
 		on_write(ec, gfd, md);
 	else if (md->mask & (FAN_OPEN_PERM | FAN_ACCESS_PERM))

@@ -103,7 +103,6 @@ has_cap_sys_admin(pid_t pid)
 static void
 announce(struct enf_container *ec)
 {
-	char	key[128];
 	bool	full = ec->state == ENF_PROTECTED || ec->state == ENF_MONITORED;
 
 	if (full)
@@ -115,6 +114,14 @@ announce(struct enf_container *ec)
 		alerts_status(ec->enf, "attach", ec->c->id, ec->c->image_ref,
 		    ec->protection);
 	}
+	enf_protection_record(ec);
+}
+
+void
+enf_protection_record(struct enf_container *ec)
+{
+	char	key[128];
+
 	snprintf(key, sizeof(key), "protection.%s", ec->c->id);
 	store_writer_meta(ec->enf->writer, key, ec->protection);
 }
@@ -405,6 +412,8 @@ enf_attach(struct enforcer *enf, struct container *c, const char *prefix,
 	enf->cs[enf->n_cs++] = ec;
 	ec->hook = hook;
 	if (ec->mode == POLICY_MODE_PROTECT) {
+		/* Before the mounts: the kernel refuses from then on. */
+		enf_observe_container(ec, prefix[0] == '\0');
 		if (protect(ec, prefix, err) < 0) {
 			ec->state = ENF_PARTIAL;
 			snprintf(ec->protection, sizeof(ec->protection), "not "
@@ -444,6 +453,7 @@ enf_container_free(struct enf_container *ec, bool undo)
 	memset(&partial, 0, sizeof(partial));
 	if (ec->job != NULL)
 		harden_cancel(ec->job, &partial);
+	enf_unobserve_container(ec);
 	ec->enf->overflows += fangroup_overflows(ec->g);
 	fangroup_free(ec->g);	/* drops every mark; pending events pass */
 	if (ec->hook != NULL)

@@ -54,6 +54,8 @@ policy_reload(evutil_socket_t fd, short what, void *arg)
 	enf->policy = p;
 	for (i = 0; i < enf->n_cs; i++) {
 		enf_context_refresh(enf->cs[i]);
+		/* Refusals were decided under the old policy too. */
+		memset(enf->cs[i]->denials, 0, sizeof(enf->cs[i]->denials));
 		enf_policy_changed(enf->cs[i]);
 	}
 	/*
@@ -337,6 +339,13 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 		goto out;
 	enf->base = daemon_base(enf->daemon);
 	enf->writer = daemon_writer(enf->daemon);
+	if (!o->monitor && observe_open(enf->base, o->record_write_opens ?
+	    OBSERVE_OPENAT : 0, enf_observed, enf, &enf->observe, &e2) < 0)
+		log_warnx("the refusals the kernel makes by itself (noexec, "
+		    "read-only, memfd) are not recorded: %s", e2.msg);
+	else if (enf->observe != NULL)
+		log_info("recording the kernel's own refusals (%s)",
+		    observe_method(enf->observe));
 	alerts_start(enf);
 	hb = event_new(enf->base, -1, EV_PERSIST, heartbeat, enf);
 	tv.tv_sec = HEARTBEAT_S;
@@ -345,6 +354,14 @@ enforcer_run(const struct enforce_options *o, struct rt_error *err)
 	heartbeat(-1, 0, enf);
 	watch_policy(enf);
 	rc = daemon_run(enf->daemon, err);
+	if (enf->observe != NULL) {
+		if (observe_lost(enf->observe) > 0)
+			log_warnx("%llu of the kernel's refusals were not "
+			    "recorded (the observer's ring buffer was full)",
+			    (unsigned long long)observe_lost(enf->observe));
+		observe_free(enf->observe);
+		enf->observe = NULL;
+	}
 	/*
 	 * Undo our mounts and close every group (closing lets pending
 	 * events through), then record what the aggregation windows hold.

@@ -26,7 +26,8 @@ struct enforce_options {
 	const char	*runtime_socket;
 	const char	*policy_dir;	/* NULL: RTGUARD_POLICY_DIR */
 	const char	*alerts_path;	/* NULL: JSON lines on stderr */
-	bool		 lock_dirs;	/* read-only protected dirs (protect) */
+	bool		 lock_dirs;	/* accepted; the default now */
+	bool		 record_write_opens;	/* observe openat too (cost) */
 	/*
 	 * Protect images whose baselines are not ready (store_image_
 	 * readiness); without it their containers are monitored instead.

@@ -9,6 +9,7 @@
  *   harden.c    the mount plan (pure) and the helper's report
  *   mounts.c    the mount helper, forked into the container's namespaces
  *   procinfo.c  /proc reads about a blocked process
+ *   refusals.c  the kernel's own refusals (the BPF observer) as records
  */
 #ifndef RTGUARD_ENFORCER_INTERNAL_H
 #define RTGUARD_ENFORCER_INTERNAL_H
@@ -26,6 +27,7 @@
 #include "enforcer/decide.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/harden.h"
+#include "enforcer/observe.h"
 #include "enforcer/procinfo.h"
 #include "policies/policy.h"
 #include "store/store.h"
@@ -53,6 +55,17 @@ struct enf_loader {
 	char	path[256];
 };
 
+#define ENF_DENIALS	64
+
+/* A refused exec of a file that cannot change, by inode (answer.c). */
+struct enf_denial {
+	bool		 used;
+	dev_t		 dev;
+	ino_t		 ino;
+	char		 path[256];
+	struct decision	 d;
+};
+
 enum enf_state {
 	ENF_ATTACHING,		/* group on, the mount helper runs */
 	ENF_PROTECTED,		/* group and mounts */
@@ -75,8 +88,11 @@ struct enf_container {
 	struct procinfo_names	*names;		/* exec names resolved */
 	struct enf_loader	 loaders[ENF_LOADERS];
 	size_t			 n_loaders;
+	struct enf_denial	 denials[ENF_DENIALS];
 	enum enf_state		 state;
 	bool			 cap_sys_admin;
+	bool			 started;	/* an exec seen: past runc's setup */
+	uint64_t		 cgroup_id;	/* watched by the observer, or 0 */
 	uint64_t		 allowed, denied, alerted;
 	char			 protection[1400];	/* what state means */
 };
@@ -92,6 +108,7 @@ struct enforcer {
 	struct enf_container	**cs;
 	size_t			 n_cs;
 	struct alerts		*alerts;
+	struct observe		*observe;	/* the kernel's refusals, or NULL */
 	/* Mounts recorded by an earlier enforcer, by container id. */
 	char			**saved_ids, **saved_mounts;
 	size_t			 n_saved;
@@ -124,6 +141,13 @@ void	enf_context_refresh(struct enf_container *ec);
 /* After a policy reload: bring the container's writable binds in line. */
 void	enf_policy_changed(struct enf_container *ec);
 
+/* refusals.c: the observer's records (an observe_cb), who it watches */
+void	enf_observed(const struct refusal *r, void *arg);
+void	enf_observe_container(struct enf_container *ec, bool started);
+void	enf_unobserve_container(struct enf_container *ec);
+/* attach.c: the container's protection line, in the store only */
+void	enf_protection_record(struct enf_container *ec);
+
 /* answer.c: a fangroup_cb */
 void	enf_container_event(struct fangroup *g,
 	    const struct fanotify_event_metadata *md, void *arg);
@@ -134,6 +158,13 @@ void	alerts_stop(struct alerts *al);		/* before the loop is freed */
 void	alerts_free(struct alerts *al);		/* flushes what it can */
 void	alerts_start(struct enforcer *enf);	/* once the loop exists */
 void	alerts_finish(struct enforcer *enf);	/* record open windows */
+/*
+ * Whether a refusal or alert is a repeat of one in an open window: then
+ * it is counted there, and the caller need not read who did it.
+ */
+bool	alerts_repeat(struct enforcer *enf, struct enf_container *ec,
+	    enum event_kind kind, const char *path, bool denied,
+	    const char *reason);
 /* A refusal or an alert; aggregated per (container, type, path, reason). */
 void	alerts_record(struct enforcer *enf, struct enf_container *ec,
 	    const struct proc_identity *who, enum event_kind kind,

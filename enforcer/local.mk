@@ -10,6 +10,34 @@ enforcer_libenforcer_a_SOURCES = \
 	enforcer/harden.c enforcer/harden.h \
 	enforcer/mounts.c enforcer/mountjob.c \
 	enforcer/intent.c enforcer/intent.h \
-	enforcer/procinfo.c enforcer/procinfo.h
+	enforcer/procinfo.c enforcer/procinfo.h \
+	enforcer/refusals.c
 enforcer_libenforcer_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
+
+# The observer of kernel refusals (observe.h). observe-table.c is pure and
+# always built (unit tests); observe.c needs libbpf and the BPF object,
+# which is compiled for the kernel and embedded in observe.o by bpftool's
+# skeleton (its ELF bytes as a C array): nothing extra is installed.
+enforcer_libenforcer_a_SOURCES += \
+	enforcer/observe.h enforcer/observe-abi.h enforcer/observe-table.c
+EXTRA_DIST += enforcer/observe.bpf.c
+if RT_BPF
+enforcer_libenforcer_a_SOURCES += enforcer/observe.c
+enforcer_libenforcer_a_CFLAGS += $(LIBBPF_CFLAGS)
+# What a program linking libenforcer.a adds when it calls observe_open.
+ENFORCER_BPF_LIBS = $(LIBBPF_LIBS)
+enforcer/observe.bpf.o: $(srcdir)/enforcer/observe.bpf.c \
+    $(srcdir)/enforcer/observe-abi.h
+	$(AM_V_GEN)$(MKDIR_P) enforcer && \
+	$(CLANG) -target bpf -O2 -g -Wall $(BPF_CPPFLAGS) $(LIBBPF_CFLAGS) \
+	    -I$(top_srcdir) -c $(srcdir)/enforcer/observe.bpf.c -o $@
+enforcer/observe.skel.h: enforcer/observe.bpf.o
+	$(AM_V_GEN)$(BPFTOOL) gen skeleton enforcer/observe.bpf.o \
+	    name observe_bpf >$@.tmp && mv $@.tmp $@
+enforcer/libenforcer_a-observe.$(OBJEXT): enforcer/observe.skel.h
+CLEANFILES += enforcer/observe.bpf.o enforcer/observe.skel.h
+else
+enforcer_libenforcer_a_SOURCES += enforcer/observe-none.c
+ENFORCER_BPF_LIBS =
+endif

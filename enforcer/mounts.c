@@ -191,9 +191,17 @@ fail:
 	return -1;
 }
 
-/* The root mount: noexec always, read-only unless something writes. */
+/*
+ * The root mount: read-only unless something writes through it, and
+ * noexec before the container's first instruction. A container attached
+ * while it runs keeps an executable root: its processes hold references
+ * to the root mount (their executable, working directory, open files),
+ * and busybox, for one, runs its applets by exec'ing /proc/self/exe, a
+ * path on that mount. What is reached only through such a reference is
+ * still asked about on exec (the overlay's fanotify mark).
+ */
 static int
-apply_root(int out, int rootfd)
+apply_root(int out, int rootfd, bool running)
 {
 	struct statvfs	sv;
 	unsigned int	set = 0;
@@ -202,7 +210,7 @@ apply_root(int out, int rootfd)
 		dprintf(out, "error %d statvfs /\n", errno);
 		return -1;
 	}
-	if (!(sv.f_flag & ST_NOEXEC)) {
+	if (!running && !(sv.f_flag & ST_NOEXEC)) {
 		if (setattr(rootfd, 0, MOUNT_ATTR_NOEXEC, 0) < 0) {
 			dprintf(out, "error %d noexec /\n", errno);
 			return -1;
@@ -387,7 +395,8 @@ helper_apply(const struct helper_fds *f, const struct harden_request *rq)
 	    n_top, &plan);
 	for (i = 0; i < plan.n; i++) {
 		if (plan.v[i].op == HARDEN_ROOT) {
-			if (apply_root(f->out, rootfd) < 0)
+			if (apply_root(f->out, rootfd, rq->prefix[0] == '\0') <
+			    0)
 				return 1;
 		} else if (apply_one(f->out, rootfd, st.st_dev, &plan.v[i]) < 0)
 			return 1;

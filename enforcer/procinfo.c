@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/hash.h"
 #include "common/xmalloc.h"
 #include "enforcer/procinfo.h"
 
@@ -62,22 +63,12 @@ procinfo_names_free(struct procinfo_names *n)
 	free(n);
 }
 
-static uint64_t
-str_hash(const char *s)
-{
-	uint64_t	h = 1469598103934665603ULL;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static struct name_slot *
 names_find(struct procinfo_names *n, const struct stat *root, const char *path)
 {
 	size_t	i, k;
 
-	i = str_hash(path) % NAMES_SLOTS;
+	i = rt_hash_str(path) % NAMES_SLOTS;
 	for (k = 0; k < 8; k++, i = (i + 1) % NAMES_SLOTS)
 		if (n->slots[i].path != NULL &&
 		    n->slots[i].root_dev == root->st_dev &&
@@ -95,7 +86,7 @@ names_add(struct procinfo_names *n, const struct stat *root, const char *path,
 
 	if (n->used >= NAMES_SLOTS / 2)
 		names_clear(n);
-	i = str_hash(path) % NAMES_SLOTS;
+	i = rt_hash_str(path) % NAMES_SLOTS;
 	for (k = 0; k < 8; k++, i = (i + 1) % NAMES_SLOTS)
 		if (n->slots[i].path == NULL) {
 			n->slots[i].path = xstrdup(path);

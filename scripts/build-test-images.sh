@@ -11,6 +11,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/podman-env.sh"
+# shellcheck source=rootfs.sh
+. "$here/rootfs.sh"
 force=0
 [ "${1:-}" = --force ] && force=1
 cache=/var/cache/rtguard-test
@@ -19,19 +21,6 @@ work=$(mktemp -d /var/tmp/rtguard-images.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 have() { [ "$force" = 0 ] && podman image exists "$1"; }
-
-busybox_rootfs() {
-	local r=$1 applet
-	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,var/log,proc,sys,dev}
-	chmod 1777 "$r/tmp"
-	cp /bin/busybox "$r/bin/busybox"
-	for applet in $(/bin/busybox --list); do
-		[ "$applet" = busybox ] || ln -sf busybox "$r/bin/$applet"
-	done
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
-	echo rtguard-busybox >"$r/etc/hostname"
-}
 
 if ! have localhost/rtguard-busybox:test || ! have localhost/rtguard-busybox2:test; then
 	echo "build-test-images: busybox images"

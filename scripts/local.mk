@@ -5,6 +5,7 @@ dist_noinst_SCRIPTS += \
 	scripts/demo.sh \
 	scripts/install-deps.sh \
 	scripts/podman-env.sh \
+	scripts/rootfs.sh \
 	scripts/run-tests.sh \
 	scripts/setup-machine.sh \
 	scripts/start-podman-api.sh \

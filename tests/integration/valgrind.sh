@@ -13,6 +13,7 @@ if ldd "$bin" 2>/dev/null | grep -q libasan; then
 fi
 rt_audit_lock
 vg() { valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
+	--suppressions="$top_srcdir/tests/integration/valgrind.supp" \
 	--errors-for-leak-kinds=definite --log-file="$RT_TMP/vg-$1.log" "$bin" "${@:2}"; }
 
 rt_learn_vg() {

@@ -74,6 +74,14 @@ tests_unit_test_harden_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_harden_LDADD = enforcer/libenforcer.a common/libcommon.a \
 	$(UNIT_LIBS)
 TESTS += tests/unit/test_harden
+
+check_PROGRAMS += tests/unit/test_observe
+tests_unit_test_observe_SOURCES = tests/unit/test_observe.c
+tests_unit_test_observe_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_observe_LDADD = enforcer/libenforcer.a \
+	container/libcontainer.a common/libcommon.a $(UNIT_LIBS) \
+	$(PCRE2_LIBS)
+TESTS += tests/unit/test_observe
 else
 # Built before any test runs, so the failure comes first and alone.
 check_SCRIPTS += tests/unit/cmocka-missing

@@ -1,0 +1,288 @@
+/*
+ * observe.bpf.c: the kernel half of enforcer/observe.c, compiled with
+ * clang -target bpf and embedded in rtguard (bpftool gen skeleton).
+ *
+ * Observation only: the programs never change a call's outcome (no
+ * bpf_send_signal, no bpf_override_return, nothing that blocks). The same
+ * programs are attached to many syscall tracepoints; the BPF cookie of an
+ * attachment is the index of its row in the rules map, so nothing here
+ * knows syscall numbers or names.
+ *
+ *   sys_enter_*  observe_enterN: a thread of a watched cgroup (the cgroup
+ *                map, filled from user space) whose arguments match the
+ *                row's condition gets its arguments stashed by tid;
+ *                everyone else costs one cgroup id and one hash lookup.
+ *   sys_exit_*   observe_exit: a thread with a stash whose result the row
+ *                reports (a refusal's errno, or success of a namespace or
+ *                mount call) becomes one ring-buffer record; the path
+ *                arguments are read here, after the kernel has copied
+ *                them, and only for calls that are reported.
+ *
+ * That is the enter+exit method, which works anywhere. On x86_64 with
+ * the kernel's BTF, observe_exit_regs alone does the same from sys_exit
+ * by reading the caller's registers (below); observe.c picks it when it
+ * loads.
+ *
+ * A program may read only the fields its tracepoint has (the kernel
+ * refuses to attach one whose context reads go past them, EACCES), so
+ * there is one enter program per argument count.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "enforcer/observe-abi.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* tracepoint/syscalls/sys_enter_*: see .../sys_enter_unlink/format */
+struct sys_enter_ctx {
+	__u64	common;
+	__s32	nr;
+	__u32	pad;
+	__u64	args[OBSERVE_NARGS];
+};
+
+/* tracepoint/syscalls/sys_exit_* */
+struct sys_exit_ctx {
+	__u64	common;
+	__s32	nr;
+	__u32	pad;
+	__s64	ret;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBSERVE_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, __u8);
+} cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OBSERVE_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct observe_rule);
+} rules SEC(".maps");
+
+/* LRU: a thread that never reaches sys_exit cannot fill it up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, OBSERVE_MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct observe_stash);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, OBSERVE_RINGBUF_BYTES);
+} records SEC(".maps");
+
+/* Records the ring buffer had no room for; read by observe_lost(). */
+__u64 lost = 0;
+/* Entries in cgroups, kept by user space: 0 makes every program a no-op. */
+__u32 watched = 0;
+
+static __always_inline __u64
+arg_at(const __u64 *args, __u32 i)
+{
+	switch (i) {
+	case 0: return args[0];
+	case 1: return args[1];
+	case 2: return args[2];
+	case 3: return args[3];
+	case 4: return args[4];
+	case 5: return args[5];
+	}
+	return 0;
+}
+
+/*
+ * Cheapest test first: these run on every watched syscall of the whole
+ * host. An argument condition that fails (an mmap without PROT_EXEC, a
+ * fork, a read-only open) costs an inlined array lookup and no hashing;
+ * the cgroup lookup comes next, and a read of user memory (clone3,
+ * openat2) only for a thread of a watched cgroup.
+ */
+static __always_inline int
+enter(struct sys_enter_ctx *ctx, const int nargs)
+{
+	struct observe_stash	 s = {};
+	struct observe_rule	*r;
+	__u64			 cg, id, v;
+	__u32			 idx;
+	int			 i;
+
+	if (watched == 0)
+		return 0;
+	idx = (__u32)bpf_get_attach_cookie(ctx);
+	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
+		return 0;
+#pragma unroll
+	for (i = 0; i < OBSERVE_NARGS; i++)
+		if (i < nargs)
+			s.args[i] = ctx->args[i];
+	v = arg_at(s.args, r->cond_arg);
+	if (!(r->flags & OBSERVE_RULE_COND_INDIRECT) &&
+	    !observe_rule_matches(r, v))
+		return 0;
+	cg = bpf_get_current_cgroup_id();
+	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+		return 0;
+	if (r->flags & OBSERVE_RULE_COND_INDIRECT) {
+		/* clone3's clone_args.flags, openat2's open_how.flags */
+		if (bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0)
+			return 0;
+		if (!observe_rule_matches(r, v))
+			return 0;
+	}
+	s.rule = idx;
+	s.nr = ctx->nr;
+	id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&inflight, &id, &s, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint")
+int observe_enter1(struct sys_enter_ctx *ctx) { return enter(ctx, 1); }
+SEC("tracepoint")
+int observe_enter2(struct sys_enter_ctx *ctx) { return enter(ctx, 2); }
+SEC("tracepoint")
+int observe_enter3(struct sys_enter_ctx *ctx) { return enter(ctx, 3); }
+SEC("tracepoint")
+int observe_enter4(struct sys_enter_ctx *ctx) { return enter(ctx, 4); }
+SEC("tracepoint")
+int observe_enter5(struct sys_enter_ctx *ctx) { return enter(ctx, 5); }
+SEC("tracepoint")
+int observe_enter6(struct sys_enter_ctx *ctx) { return enter(ctx, 6); }
+
+static __always_inline void
+read_path(char *dst, const __u64 *args, __u8 arg)
+{
+	__u64	p;
+
+	dst[0] = '\0';
+	if (arg >= OBSERVE_NARGS)
+		return;
+	if ((p = arg_at(args, arg)) == 0)
+		return;
+	if (bpf_probe_read_user_str(dst, OBSERVE_PATH_MAX,
+	    (const void *)p) < 0)
+		dst[0] = '\0';
+}
+
+/* One ring-buffer record for a reported call, or one more lost. */
+static __always_inline void
+emit(struct sys_exit_ctx *ctx, const struct observe_rule *r, __u32 idx,
+    __u32 kind, __u64 cg, __u64 id, const __u64 *args)
+{
+	struct observe_record	*rec;
+	int			 i;
+
+	rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
+	if (rec == NULL) {
+		__sync_fetch_and_add(&lost, 1);
+		return;
+	}
+	rec->cgroup_id = cg;
+	rec->pid_tgid = id;
+	rec->uid_gid = bpf_get_current_uid_gid();
+#pragma unroll
+	for (i = 0; i < OBSERVE_NARGS; i++)
+		rec->args[i] = args[i];
+	rec->ret = ctx->ret;
+	rec->rule = idx;
+	rec->nr = ctx->nr;
+	rec->kind = kind;
+	rec->pad = 0;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	read_path(rec->path, args, r->path_arg);
+	read_path(rec->path2, args, r->path2_arg);
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/* The enter+exit method: the arguments come from the stash. */
+SEC("tracepoint")
+int
+observe_exit(struct sys_exit_ctx *ctx)
+{
+	struct observe_stash	*s;
+	struct observe_rule	*r;
+	__u64			 cg, id;
+	__u32			 idx, kind;
+
+	if (watched == 0)
+		return 0;
+	/* The small cgroups map stays in cache; the stash map would not. */
+	cg = bpf_get_current_cgroup_id();
+	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	if ((s = bpf_map_lookup_elem(&inflight, &id)) == NULL)
+		return 0;
+	idx = (__u32)bpf_get_attach_cookie(ctx);
+	/* A stash left by a call whose exit we missed is not this call's. */
+	if (s->rule != idx || s->nr != ctx->nr)
+		goto done;
+	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
+		goto done;
+	if ((kind = observe_rule_kind(r, ctx->ret)) != OBSERVE_KIND_NONE)
+		emit(ctx, r, idx, kind, cg, id, s->args);
+done:
+	bpf_map_delete_elem(&inflight, &id);
+	return 0;
+}
+
+#ifdef OBSERVE_REGS_X86_64
+/*
+ * The exit-only method: no sys_enter program at all. At sys_exit the
+ * caller's saved user registers still hold the call's arguments (the
+ * kernel writes only the return value, rax), so a call whose result is
+ * reported reads them there, through bpf_task_pt_regs (Linux 5.15, needs
+ * the kernel's BTF). Almost every call is decided by its return value
+ * and the row alone: no hashing, nothing stashed.
+ */
+struct x86_64_regs {		/* struct pt_regs, arch/x86/include/asm/ptrace.h */
+	__u64	r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	__u64	ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+
+SEC("tracepoint")
+int
+observe_exit_regs(struct sys_exit_ctx *ctx)
+{
+	struct x86_64_regs	 regs;
+	struct observe_rule	*r;
+	__u64			 args[OBSERVE_NARGS], cg, id, v;
+	__u32			 idx, kind;
+
+	if (watched == 0)
+		return 0;
+	idx = (__u32)bpf_get_attach_cookie(ctx);
+	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
+		return 0;
+	if ((kind = observe_rule_kind(r, ctx->ret)) == OBSERVE_KIND_NONE)
+		return 0;
+	cg = bpf_get_current_cgroup_id();
+	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+		return 0;
+	if (bpf_probe_read_kernel(&regs, sizeof(regs),
+	    (const void *)bpf_task_pt_regs(bpf_get_current_task_btf())) != 0)
+		return 0;
+	/* The x86_64 syscall ABI: rdi, rsi, rdx, r10, r8, r9. */
+	args[0] = regs.di;
+	args[1] = regs.si;
+	args[2] = regs.dx;
+	args[3] = regs.r10;
+	args[4] = regs.r8;
+	args[5] = regs.r9;
+	v = arg_at(args, r->cond_arg);
+	if (r->cond_mask != 0 && (r->flags & OBSERVE_RULE_COND_INDIRECT) &&
+	    bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0)
+		return 0;
+	if (!observe_rule_matches(r, v))
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	emit(ctx, r, idx, kind, cg, id, args);
+	return 0;
+}
+#endif

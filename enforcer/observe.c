@@ -1,0 +1,501 @@
+/*
+ * observe.c: the user-space half of the observer (see observe.h): loads
+ * the embedded BPF object with the programs of one method (exit-only
+ * where it loads, else enter+exit), writes the syscall table into its
+ * rules map, attaches to each syscall's tracepoints with the row as BPF
+ * cookie, and reads the ring buffer on the libevent loop.
+ *
+ * Everything is held by descriptors (programs, maps, perf events, links):
+ * observe_free, or rtguard's exit however it happens, detaches it all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "enforcer/observe-abi.h"
+#include "enforcer/observe.h"
+#include "enforcer/observe.skel.h"
+
+/* Where libbpf 1.x reads tracepoint ids: debugfs's copy if it exists. */
+#define TRACEFS_DIR	"/sys/kernel/tracing"
+#define DEBUGFS_TRACING	"/sys/kernel/debug/tracing"
+
+/* Records handed to the callback per wakeup, so a storm cannot hold the loop. */
+#define OBSERVE_BUDGET	256
+
+struct observe {
+	struct observe_bpf	*skel;
+	struct ring_buffer	*rb;
+	struct event		*ev;
+	struct bpf_link		**links;
+	size_t			 n_links;
+	size_t			 n_attached, n_skipped;
+	bool			 regs;		/* the exit-only method */
+	size_t			 budget;
+	observe_cb		 cb;
+	void			*arg;
+};
+
+static int
+observe_libbpf_print(enum libbpf_print_level level, const char *fmt,
+    va_list ap)
+{
+	char	line[512];
+	size_t	len;
+
+	/* libbpf's own warnings are expected (a missing tracepoint): debug. */
+	if (log_get_level() < LOG_LEVEL_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	len = strlen(line);
+	if (len > 0 && line[len - 1] == '\n')
+		line[len - 1] = '\0';
+	log_debug("libbpf: %s", line);
+	return 0;
+}
+
+/*
+ * libbpf reads a tracepoint's id from tracefs. A host booted without
+ * systemd may not have it mounted: mount it where the kernel documents
+ * it (Documentation/trace/ftrace.rst), and say so.
+ */
+static int
+observe_tracefs(const char **dir, struct rt_error *err)
+{
+	if (access(DEBUGFS_TRACING, F_OK) == 0) {
+		*dir = DEBUGFS_TRACING;
+	} else {
+		*dir = TRACEFS_DIR;
+		if (access(TRACEFS_DIR "/events", F_OK) != 0) {
+			if (access(TRACEFS_DIR, F_OK) != 0)
+				return rt_error_set(err, ENOTSUP,
+				    "no %s: kernel without tracing support",
+				    TRACEFS_DIR);
+			if (mount("nodev", TRACEFS_DIR, "tracefs",
+			    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+				return rt_error_set(err, ENOTSUP,
+				    "tracefs is not mounted and mounting it on "
+				    "%s failed (%s)", TRACEFS_DIR,
+				    strerror(errno));
+			log_notice("mounted tracefs on %s (tracepoint ids are "
+			    "read there); it stays mounted", TRACEFS_DIR);
+		}
+	}
+	if (access(TRACEFS_DIR "/events/syscalls", F_OK) != 0 &&
+	    access(DEBUGFS_TRACING "/events/syscalls", F_OK) != 0)
+		return rt_error_set(err, ENOTSUP, "no syscall tracepoints in "
+		    "%s/events (kernel without CONFIG_FTRACE_SYSCALLS?)", *dir);
+	return 0;
+}
+
+static bool
+tracepoint_exists(const char *dir, const char *name)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/events/syscalls/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static struct bpf_program *
+enter_program(struct observe_bpf *skel, int nargs)
+{
+	switch (nargs) {
+	case 1: return skel->progs.observe_enter1;
+	case 2: return skel->progs.observe_enter2;
+	case 3: return skel->progs.observe_enter3;
+	case 4: return skel->progs.observe_enter4;
+	case 5: return skel->progs.observe_enter5;
+	case 6: return skel->progs.observe_enter6;
+	}
+	return NULL;
+}
+
+static struct bpf_link *
+attach_one(struct bpf_program *prog, const char *tp, __u64 cookie)
+{
+	LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = cookie);
+
+	return bpf_program__attach_tracepoint_opts(prog, "syscalls", tp, &opts);
+}
+
+static void
+observe_keep_link(struct observe *o, struct bpf_link *l)
+{
+	o->links = xreallocarray(o->links, o->n_links + 1, sizeof(*o->links));
+	o->links[o->n_links++] = l;
+}
+
+/*
+ * Attach row i of the table (cookie i): the exit-only method to
+ * sys_exit_X, the enter+exit method to sys_enter_X and sys_exit_X.
+ * 0, -ENOENT when this kernel has no such tracepoint, -errno otherwise.
+ */
+static int
+observe_attach_row(struct observe *o, const char *dir, size_t i)
+{
+	const struct observe_syscall	*s = &observe_syscalls[i];
+	struct bpf_program		*exit_p = o->skel->progs.observe_exit;
+	struct bpf_link			*enter = NULL, *exit_l;
+	char				 en[96], ex[96];
+	int				 nargs, e = 0;
+
+	snprintf(en, sizeof(en), "sys_enter_%s", observe_syscall_tracepoint(s));
+	snprintf(ex, sizeof(ex), "sys_exit_%s", observe_syscall_tracepoint(s));
+	if (!tracepoint_exists(dir, ex) ||
+	    (!o->regs && !tracepoint_exists(dir, en)))
+		return -ENOENT;
+#ifdef OBSERVE_REGS_X86_64
+	if (o->regs)
+		exit_p = o->skel->progs.observe_exit_regs;
+#endif
+	/*
+	 * The kernel refuses a program that reads past the tracepoint's
+	 * last field (EACCES): if this kernel gives the call fewer
+	 * arguments than the table says, use the program for fewer.
+	 */
+	for (nargs = s->nargs; !o->regs && nargs >= 1; nargs--) {
+		enter = attach_one(enter_program(o->skel, nargs), en, i);
+		if (enter != NULL || (e = errno) != EACCES)
+			break;
+	}
+	if (!o->regs && enter == NULL)
+		return -(e != 0 ? e : EINVAL);
+	if (!o->regs && nargs != s->nargs)
+		log_info("observe: %s has %d arguments here, %d expected",
+		    en, nargs, s->nargs);
+	if ((exit_l = attach_one(exit_p, ex, i)) == NULL) {
+		e = errno;
+		bpf_link__destroy(enter);
+		return -(e != 0 ? e : EINVAL);
+	}
+	if (enter != NULL)
+		observe_keep_link(o, enter);
+	observe_keep_link(o, exit_l);
+	return 0;
+}
+
+/* Open and load the object with only the programs of one method. */
+static int
+observe_load(struct observe *o, bool regs, struct rt_error *err)
+{
+	struct bpf_program	*p;
+	int			 rc;
+
+	o->regs = regs;
+	if ((o->skel = observe_bpf__open()) == NULL)
+		return rt_error_sys(err, errno,
+		    "observe: opening the BPF object");
+	bpf_object__for_each_program(p, o->skel->obj)
+		bpf_program__set_autoload(p, !regs);
+#ifdef OBSERVE_REGS_X86_64
+	bpf_program__set_autoload(o->skel->progs.observe_exit_regs, regs);
+#endif
+	/* Nothing is stashed by the exit-only method: a token stash map. */
+	if (regs)
+		bpf_map__set_max_entries(o->skel->maps.inflight, 1);
+	if ((rc = observe_bpf__load(o->skel)) != 0)
+		return rt_error_set(err, ENOTSUP, "observe: the kernel refused "
+		    "the BPF tracepoint programs (%s; -vv shows libbpf's log)",
+		    strerror(-rc));
+	return 0;
+}
+
+static void
+fd_path(pid_t tid, uint64_t fdarg, char *buf, size_t size)
+{
+	char	proc[64];
+	ssize_t	n;
+	int	fd = (int)fdarg;
+
+	if (fd < 0)
+		return;
+	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", (int)tid, fd);
+	if ((n = readlink(proc, buf, size - 1)) < 0)
+		n = 0;
+	buf[n] = '\0';
+}
+
+static int
+observe_record(void *ctx, void *data, size_t size)
+{
+	struct observe			*o = ctx;
+	const struct observe_record	*k = data;
+	const struct observe_syscall	*s;
+	struct refusal			 r;
+	int				 i;
+
+	if (size < sizeof(*k) || k->rule >= observe_n_syscalls)
+		return 0;
+	s = &observe_syscalls[k->rule];
+	memset(&r, 0, sizeof(r));
+	r.kind = k->kind == OBSERVE_KIND_CHANGE ? OBSERVE_CHANGE :
+	    OBSERVE_REFUSAL;
+	r.cgroup_id = k->cgroup_id;
+	r.pid = (pid_t)(k->pid_tgid >> 32);
+	r.tid = (pid_t)(k->pid_tgid & 0xffffffff);
+	r.uid = (uid_t)(k->uid_gid & 0xffffffff);
+	memcpy(r.comm, k->comm, sizeof(r.comm));
+	r.comm[sizeof(r.comm) - 1] = '\0';
+	r.syscall_nr = k->nr;
+	r.syscall = s->name;
+	r.route = s->route;
+	r.ret = (long)k->ret;
+	memcpy(r.path, k->path, sizeof(r.path));
+	r.path[sizeof(r.path) - 1] = '\0';
+	memcpy(r.path2, k->path2, sizeof(r.path2));
+	r.path2[sizeof(r.path2) - 1] = '\0';
+	memcpy(r.args, k->args, sizeof(r.args));
+	/* Registers past the call's arguments hold whatever they held. */
+	for (i = s->nargs; i < OBSERVE_NARGS; i++)
+		r.args[i] = 0;
+	if (r.path[0] == '\0' && s->fd_arg != OBSERVE_NONE) {
+		/* The caller got its error a moment ago: usually still there. */
+		fd_path(r.tid, r.args[s->fd_arg], r.path, sizeof(r.path));
+		r.path_from_fd = r.path[0] != '\0';
+	}
+	o->cb(&r, o->arg);
+	if (++o->budget >= OBSERVE_BUDGET)
+		return -EAGAIN;		/* the rest on the next loop turn */
+	return 0;
+}
+
+static void
+observe_readable(int fd, short what, void *arg)
+{
+	struct observe	*o = arg;
+	int		 rc;
+
+	o->budget = 0;
+	/* Level-triggered: what is left makes the fd readable again. */
+	rc = ring_buffer__consume(o->rb);
+	if (rc < 0 && rc != -EAGAIN && rc != -EINTR)
+		log_warnx("observe: reading the ring buffer: %s",
+		    strerror(-rc));
+}
+
+int
+observe_open(struct event_base *base, unsigned int flags, observe_cb cb,
+    void *arg, struct observe **out, struct rt_error *err)
+{
+	struct observe		*o;
+	struct observe_rule	 rule;
+	const char		*dir;
+	size_t			 i;
+	__u32			 key;
+	bool			 regs;
+	int			 rc;
+
+	*out = NULL;
+	if (observe_n_syscalls > OBSERVE_MAX_RULES)
+		return rt_error_set(err, EINVAL, "observe: %zu syscalls, "
+		    "room for %d", observe_n_syscalls, OBSERVE_MAX_RULES);
+	if ((rc = observe_tracefs(&dir, err)) < 0)
+		return rc;
+	libbpf_set_print(observe_libbpf_print);
+
+	o = xcalloc(1, sizeof(*o));
+	o->cb = cb;
+	o->arg = arg;
+	regs = false;
+#ifdef OBSERVE_REGS_X86_64
+	/* bpf_get_current_task_btf() needs the kernel's BTF. */
+	regs = (flags & OBSERVE_STASH) == 0 &&
+	    access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+#endif
+	if ((rc = observe_load(o, regs, err)) < 0 && regs) {
+		log_info("observe: exit-only method unavailable (%s); using "
+		    "enter+exit", err->msg);
+		observe_bpf__destroy(o->skel);
+		o->skel = NULL;
+		rc = observe_load(o, false, err);
+	}
+	if (rc < 0)
+		goto fail;
+	for (i = 0; i < observe_n_syscalls; i++) {
+		observe_syscall_rule(&observe_syscalls[i], &rule);
+		key = (__u32)i;
+		rc = bpf_map__update_elem(o->skel->maps.rules, &key,
+		    sizeof(key), &rule, sizeof(rule), BPF_ANY);
+		if (rc != 0) {
+			rc = rt_error_sys(err, -rc, "observe: rules map");
+			goto fail;
+		}
+	}
+	for (i = 0; i < observe_n_syscalls; i++) {
+		if (!observe_syscall_wanted(&observe_syscalls[i], flags))
+			continue;
+		rc = observe_attach_row(o, dir, i);
+		if (rc == -ENOENT) {
+			log_info("observe: no tracepoint for %s: not observed",
+			    observe_syscalls[i].name);
+			o->n_skipped++;
+			continue;
+		}
+		if (rc < 0) {
+			rc = rt_error_set(err, ENOTSUP, "observe: attaching to "
+			    "syscalls:sys_*_%s failed (%s)",
+			    observe_syscall_tracepoint(&observe_syscalls[i]),
+			    strerror(-rc));
+			goto fail;
+		}
+		o->n_attached++;
+	}
+	o->rb = ring_buffer__new(bpf_map__fd(o->skel->maps.records),
+	    observe_record, o, NULL);
+	if (o->rb == NULL) {
+		rc = rt_error_sys(err, errno, "observe: ring buffer");
+		goto fail;
+	}
+	o->ev = event_new(base, ring_buffer__epoll_fd(o->rb),
+	    EV_READ | EV_PERSIST, observe_readable, o);
+	if (o->ev == NULL || event_add(o->ev, NULL) != 0) {
+		rc = rt_error_set(err, ENOMEM, "observe: event_new failed");
+		goto fail;
+	}
+	log_info("observe: %zu syscalls attached, %s (%zu without "
+	    "tracepoint)", o->n_attached, observe_method(o), o->n_skipped);
+	*out = o;
+	return 0;
+fail:
+	observe_free(o);
+	return rc;
+}
+
+int
+observe_add_cgroup(struct observe *o, uint64_t cgroup_id,
+    struct rt_error *err)
+{
+	__u64	key = cgroup_id;
+	__u8	one = 1;
+	int	rc;
+
+	rc = bpf_map__update_elem(o->skel->maps.cgroups, &key, sizeof(key),
+	    &one, sizeof(one), BPF_NOEXIST);
+	if (rc == -EEXIST)
+		return 0;
+	if (rc != 0)
+		return rt_error_sys(err, -rc, "observe: watching cgroup %llu%s",
+		    (unsigned long long)cgroup_id, rc == -E2BIG ?
+		    " (too many containers)" : "");
+	/* The programs read it through the mmapped .bss; only we write. */
+	__atomic_store_n(&o->skel->bss->watched, o->skel->bss->watched + 1,
+	    __ATOMIC_RELAXED);
+	return 0;
+}
+
+void
+observe_remove_cgroup(struct observe *o, uint64_t cgroup_id)
+{
+	__u64	key = cgroup_id;
+
+	if (bpf_map__delete_elem(o->skel->maps.cgroups, &key, sizeof(key),
+	    0) == 0 && o->skel->bss->watched > 0)
+		__atomic_store_n(&o->skel->bss->watched,
+		    o->skel->bss->watched - 1, __ATOMIC_RELAXED);
+}
+
+uint64_t
+observe_lost(const struct observe *o)
+{
+	return __atomic_load_n(&o->skel->bss->lost, __ATOMIC_RELAXED);
+}
+
+const char *
+observe_method(const struct observe *o)
+{
+	return o->regs ? "exit-only" : "enter+exit";
+}
+
+size_t
+observe_attached(const struct observe *o, size_t *skipped)
+{
+	if (skipped != NULL)
+		*skipped = o->n_skipped;
+	return o->n_attached;
+}
+
+/*
+ * Closing a tracepoint's last perf event waits for an RCU-tasks-trace
+ * grace period (perf_trace_event_unreg -> tracepoint_synchronize_unregister:
+ * syscall tracepoints may fault since Linux 6.13), 40 to 75 ms here: one
+ * after another, 118 of them held rtguard's exit for 8.5 s. Closed from
+ * several threads at once, part of the waiting overlaps (the kernel
+ * still serialises them on event_mutex): 4.5 to 5 s. The threads live
+ * only inside observe_free and have this one job.
+ */
+#define DETACH_THREADS	32
+
+struct detach_slice {
+	struct bpf_link	**links;
+	size_t		  n;
+};
+
+static void *
+detach_slice(void *arg)
+{
+	struct detach_slice	*d = arg;
+	size_t			 i;
+
+	for (i = 0; i < d->n; i++)
+		bpf_link__destroy(d->links[i]);
+	return NULL;
+}
+
+static void
+observe_detach(struct observe *o)
+{
+	struct detach_slice	 d[DETACH_THREADS];
+	pthread_t		 t[DETACH_THREADS];
+	bool			 started[DETACH_THREADS];
+	size_t			 n, i, per, off = 0;
+
+	n = o->n_links < DETACH_THREADS ? o->n_links : DETACH_THREADS;
+	if (n == 0)
+		return;
+	per = (o->n_links + n - 1) / n;
+	for (i = 0; i < n; i++) {
+		d[i].links = o->links + off;
+		d[i].n = off + per <= o->n_links ? per : o->n_links - off;
+		off += d[i].n;
+		started[i] = pthread_create(&t[i], NULL, detach_slice,
+		    &d[i]) == 0;
+		if (!started[i])
+			detach_slice(&d[i]);	/* no thread: here, slowly */
+	}
+	for (i = 0; i < n; i++)
+		if (started[i])
+			pthread_join(t[i], NULL);
+	o->n_links = 0;
+}
+
+void
+observe_free(struct observe *o)
+{
+	if (o == NULL)
+		return;
+	/* No-ops from now on, however long the detaching takes. */
+	if (o->skel != NULL && o->skel->bss != NULL)
+		__atomic_store_n(&o->skel->bss->watched, 0, __ATOMIC_RELAXED);
+	if (o->ev != NULL)
+		event_free(o->ev);
+	ring_buffer__free(o->rb);
+	observe_detach(o);
+	free(o->links);
+	observe_bpf__destroy(o->skel);
+	free(o);
+}
