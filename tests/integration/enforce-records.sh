@@ -23,7 +23,7 @@ rt_stop web
 rt_run web "$RT_NGINX" sleep 3600; web=$RT_ID
 
 # --- true records, aggregated storms --------------------------------------
-rt_enforce_bg rec
+rt_enforce_bg rec --force	# a 30 s learn is not ready: protect it anyway
 rt_wait_protected rec "$web"
 a=rec
 # A child of sh that dies at once: exe, ppid and comm are its own.
@@ -54,7 +54,7 @@ reader=$!
 _rt_pids+=("$reader")
 sleep 0.2
 kill -STOP "$reader"
-RTGUARD_ALERT_QUEUE_KB=16 rt_bg "$RT_TMP/enforce-fifo.out" "$RTGUARD" enforce --alerts "$RT_TMP/alerts.fifo" -v
+RTGUARD_ALERT_QUEUE_KB=16 rt_bg "$RT_TMP/enforce-fifo.out" "$RTGUARD" enforce --alerts "$RT_TMP/alerts.fifo" --force -v
 RT_ENF_PID=$RT_BG_PID
 rt_wait_protected fifo "$web"
 # Refusals of every binary of the image, each its own record and line,
