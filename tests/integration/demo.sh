@@ -14,7 +14,7 @@ rt_private_image "$RT_NGINX"; img=$RT_IMAGE
 port=$(rt_free_port)
 
 # learn: start rtguard, then nginx
-rt_learn_bg 60 "$img" --reset --until-stable 5s
+rt_learn_bg 60 "$img" --reset --until-stable 15s
 RT_RUN_OPTS=$(rt_nginx_site "$port") rt_run demo "$img"; id=$RT_ID
 rt_wait_for 15 curl -sf -o /dev/null "http://127.0.0.1:$port/" || rt_fail "nginx did not answer"
 ( for _ in $(seq 60); do curl -s -o /dev/null "http://127.0.0.1:$port/"; sleep 0.05; done ) &
