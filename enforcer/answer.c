@@ -52,19 +52,28 @@ loader_known(const struct enf_container *ec, const struct stat *st)
 	return NULL;
 }
 
-static void
+/*
+ * A loader seen, as immutable image content: remembered, and when the
+ * kernel can refuse its direct runs itself (the observer's exec
+ * tracepoint) and no policy allows them, handed over to it.
+ */
+static const struct enf_loader *
 loader_remember(struct enf_container *ec, const struct stat *st,
     const char *path)
 {
 	struct enf_loader	*l;
 
-	if (ec->n_loaders == ENF_LOADERS || strlen(path) >= sizeof(l->path) ||
-	    loader_known(ec, st) != NULL)
-		return;
+	if ((l = (struct enf_loader *)loader_known(ec, st)) != NULL)
+		return l;
+	if (ec->n_loaders == ENF_LOADERS || strlen(path) >= sizeof(l->path))
+		return NULL;
 	l = &ec->loaders[ec->n_loaders++];
 	l->dev = st->st_dev;
 	l->ino = st->st_ino;
 	memcpy(l->path, path, strlen(path) + 1);
+	l->kernel = policy_check_exec(ec->ctx.policy, ec->ctx.image_ref,
+	    path) != POLICY_ALLOW && enf_observe_loader(ec, st->st_ino);
+	return l;
 }
 
 static bool cache_allowed(int fd);
@@ -73,9 +82,10 @@ static void
 decide_exec_event(struct enf_container *ec, int fd, const struct stat *st,
     pid_t tid, const char *path, bool deleted, struct decision *d)
 {
-	struct exec_query	q;
-	struct rt_error		err;
-	char			hex[SHA256_HEX_LEN + 1];
+	const struct enf_loader	*l;
+	struct exec_query	 q;
+	struct rt_error		 err;
+	char			 hex[SHA256_HEX_LEN + 1];
 
 	memset(&q, 0, sizeof(q));
 	q.path = path;
@@ -83,9 +93,14 @@ decide_exec_event(struct enf_container *ec, int fd, const struct stat *st,
 	q.origin = container_file_origin(ec->c, fd, path);
 	q.loader = q.origin == ORIGIN_IMAGE && decide_is_loader_path(path) ?
 	    procinfo_loader_use(ec->names, tid, st) : LOADER_NOT_A_LOADER;
-	if (q.loader != LOADER_NOT_A_LOADER && !deleted && cache_allowed(fd))
-		loader_remember(ec, st, path);
 	decide_exec(&ec->ctx, &q, d);
+	if (q.loader != LOADER_NOT_A_LOADER && !deleted && cache_allowed(fd) &&
+	    (l = loader_remember(ec, st, path)) != NULL &&
+	    d->verdict == VERDICT_ALLOW && (l->kernel ||
+	    policy_check_exec(ec->ctx.policy, ec->ctx.image_ref, path) ==
+	    POLICY_ALLOW))
+		/* Direct runs are the kernel's (or allowed): cache it. */
+		d->cacheable = true;
 	if (d->verdict != VERDICT_NEED_HASH)
 		return;
 	if (sha256_fd_cached(&ec->enf->hashes, fd, hex, &err) < 0) {
@@ -195,6 +210,8 @@ on_exec(struct enf_container *ec, int gfd,
 		q.origin = ORIGIN_IMAGE;
 		q.loader = procinfo_loader_use(ec->names, md->pid, &st);
 		decide_exec(&ec->ctx, &q, &d);
+		if (known->kernel && d.verdict == VERDICT_ALLOW)
+			d.cacheable = true;	/* flushed by a reload: again */
 	} else {
 		read_path(md->fd, path, sizeof(path), &deleted);
 		container_path(ec->c, path);

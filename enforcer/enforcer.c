@@ -56,6 +56,7 @@ policy_reload(evutil_socket_t fd, short what, void *arg)
 		enf_context_refresh(enf->cs[i]);
 		/* Refusals were decided under the old policy too. */
 		memset(enf->cs[i]->denials, 0, sizeof(enf->cs[i]->denials));
+		enf_forget_loaders(enf->cs[i]);
 		enf_policy_changed(enf->cs[i]);
 	}
 	/*

@@ -52,6 +52,7 @@ struct enforcer;
 struct enf_loader {
 	dev_t	dev;
 	ino_t	ino;
+	bool	kernel;		/* its direct runs are killed by the kernel */
 	char	path[256];
 };
 
@@ -145,6 +146,10 @@ void	enf_policy_changed(struct enf_container *ec);
 void	enf_observed(const struct refusal *r, void *arg);
 void	enf_observe_container(struct enf_container *ec, bool started);
 void	enf_unobserve_container(struct enf_container *ec);
+/* A loader's direct runs refused in the kernel from now on (or false). */
+bool	enf_observe_loader(struct enf_container *ec, ino_t ino);
+/* Forget the loaders (a policy reload): they are asked about again. */
+void	enf_forget_loaders(struct enf_container *ec);
 /* attach.c: the container's protection line, in the store only */
 void	enf_protection_record(struct enf_container *ec);
 

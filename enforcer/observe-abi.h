@@ -25,6 +25,9 @@
 #define OBSERVE_MAX_CGROUPS	4096	/* containers observed at once */
 #define OBSERVE_MAX_INFLIGHT	8192	/* threads inside a watched call */
 #define OBSERVE_RINGBUF_BYTES	(512 * 1024)
+#define OBSERVE_MAX_LOADERS	4096	/* (cgroup, loader inode) pairs */
+/* struct observe_record rule of a loader run directly (not a table row). */
+#define OBSERVE_RULE_LOADER	0xfffe
 #define OBSERVE_ARG_NONE	0xff
 
 /* struct observe_rule flags */
@@ -58,6 +61,12 @@ struct observe_stash {
 	__u64	args[OBSERVE_NARGS];
 	__u32	rule;
 	__s32	nr;
+};
+
+/* A dynamic loader of a watched container, by its overlay inode. */
+struct observe_loader {
+	__u64	cgroup_id;
+	__u64	ino;
 };
 
 /* One ring-buffer record: a refusal or a change. */

@@ -29,6 +29,20 @@ observe_remove_cgroup(struct observe *o, uint64_t cgroup_id)
 {
 }
 
+int
+observe_add_loader(struct observe *o, uint64_t cgroup_id, uint64_t ino,
+    struct rt_error *err)
+{
+	(void)o; (void)cgroup_id; (void)ino;
+	return rt_error_set(err, ENOTSUP, "rtguard was built without BPF");
+}
+
+void
+observe_remove_loader(struct observe *o, uint64_t cgroup_id, uint64_t ino)
+{
+	(void)o; (void)cgroup_id; (void)ino;
+}
+
 uint64_t
 observe_lost(const struct observe *o)
 {

@@ -2,11 +2,20 @@
  * observe.bpf.c: the kernel half of enforcer/observe.c, compiled with
  * clang -target bpf and embedded in rtguard (bpftool gen skeleton).
  *
- * Observation only: the programs never change a call's outcome (no
- * bpf_send_signal, no bpf_override_return, nothing that blocks). The same
- * programs are attached to many syscall tracepoints; the BPF cookie of an
- * attachment is the index of its row in the rules map, so nothing here
- * knows syscall numbers or names.
+ * Observation only, with one exception: the syscall programs never change
+ * a call's outcome (no bpf_override_return, nothing that blocks). The
+ * same programs are attached to many syscall tracepoints; the BPF cookie
+ * of an attachment is the index of its row in the rules map, so nothing
+ * here knows syscall numbers or names.
+ *
+ * The exception, observe_exec on sched_process_exec: a watched container
+ * whose new executable is one of its dynamic loaders (the loaders map)
+ * ran the loader directly (as an interpreter the loader is never the
+ * executable), which would let it map any file without an exec check.
+ * The process is killed there, after the exec and before its first
+ * instruction, from the kernel's own view of what was exec'd: no race
+ * with a thread rewriting the path, no question to user space, so the
+ * loader's exec can be cached in the kernel like any other.
  *
  *   sys_enter_*  observe_enterN: a thread of a watched cgroup (the cgroup
  *                map, filled from user space) whose arguments match the
@@ -29,6 +38,7 @@
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 
 #include "enforcer/observe-abi.h"
 
@@ -76,6 +86,13 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, OBSERVE_RINGBUF_BYTES);
 } records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBSERVE_MAX_LOADERS);
+	__type(key, struct observe_loader);
+	__type(value, __u8);
+} loaders SEC(".maps");
 
 /* Records the ring buffer had no room for; read by observe_lost(). */
 __u64 lost = 0;
@@ -286,3 +303,68 @@ observe_exit_regs(struct sys_exit_ctx *ctx)
 	return 0;
 }
 #endif
+
+/*
+ * The kernel's structures this reads, relocated by libbpf against the
+ * running kernel's BTF (CO-RE): only the fields named here.
+ */
+struct inode___rt {
+	unsigned long		 i_ino;
+} __attribute__((preserve_access_index));
+struct file___rt {
+	struct inode___rt	*f_inode;
+} __attribute__((preserve_access_index));
+struct mm_struct___rt {
+	struct file___rt	*exe_file;
+} __attribute__((preserve_access_index));
+struct task_struct___rt {
+	struct mm_struct___rt	*mm;
+} __attribute__((preserve_access_index));
+
+/* tracepoint/sched/sched_process_exec: see its format file. */
+struct sched_process_exec_ctx {
+	__u64	common;
+	__u32	filename_loc;	/* __data_loc: length << 16 | offset */
+	__s32	pid;
+	__s32	old_pid;
+};
+
+SEC("tracepoint")
+int
+observe_exec(struct sched_process_exec_ctx *ctx)
+{
+	struct task_struct___rt	*task;
+	struct observe_loader	 key;
+	struct observe_record	*rec;
+	__u64			 cg;
+
+	if (watched == 0)
+		return 0;
+	cg = bpf_get_current_cgroup_id();
+	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+		return 0;
+	task = (struct task_struct___rt *)bpf_get_current_task();
+	key.cgroup_id = cg;
+	key.ino = BPF_CORE_READ(task, mm, exe_file, f_inode, i_ino);
+	if (bpf_map_lookup_elem(&loaders, &key) == NULL)
+		return 0;
+	bpf_send_signal(9);	/* SIGKILL: it never runs an instruction */
+	rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
+	if (rec == NULL) {
+		__sync_fetch_and_add(&lost, 1);
+		return 0;
+	}
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->cgroup_id = cg;
+	rec->pid_tgid = bpf_get_current_pid_tgid();
+	rec->uid_gid = bpf_get_current_uid_gid();
+	rec->ret = -1;		/* EPERM */
+	rec->rule = OBSERVE_RULE_LOADER;
+	rec->kind = OBSERVE_KIND_REFUSAL;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	/* The kernel's own copy of the exec'd name, not the caller's. */
+	bpf_probe_read_kernel_str(rec->path, OBSERVE_PATH_MAX,
+	    (const char *)ctx + (ctx->filename_loc & 0xffff));
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}

@@ -45,6 +45,7 @@ struct observe {
 	size_t			 n_links;
 	size_t			 n_attached, n_skipped;
 	bool			 regs;		/* the exit-only method */
+	bool			 loaders;	/* observe_exec is attached */
 	size_t			 budget;
 	observe_cb		 cb;
 	void			*arg;
@@ -202,6 +203,7 @@ observe_load(struct observe *o, bool regs, struct rt_error *err)
 		    "observe: opening the BPF object");
 	bpf_object__for_each_program(p, o->skel->obj)
 		bpf_program__set_autoload(p, !regs);
+	bpf_program__set_autoload(o->skel->progs.observe_exec, true);
 #ifdef OBSERVE_REGS_X86_64
 	bpf_program__set_autoload(o->skel->progs.observe_exit_regs, regs);
 #endif
@@ -239,7 +241,27 @@ observe_record(void *ctx, void *data, size_t size)
 	struct refusal			 r;
 	int				 i;
 
-	if (size < sizeof(*k) || k->rule >= observe_n_syscalls)
+	if (size < sizeof(*k))
+		return 0;
+	if (k->rule == OBSERVE_RULE_LOADER) {
+		/* observe_exec: killed before its first instruction. */
+		memset(&r, 0, sizeof(r));
+		r.kind = OBSERVE_REFUSAL;
+		r.cgroup_id = k->cgroup_id;
+		r.pid = (pid_t)(k->pid_tgid >> 32);
+		r.tid = (pid_t)(k->pid_tgid & 0xffffffff);
+		r.uid = (uid_t)(k->uid_gid & 0xffffffff);
+		memcpy(r.comm, k->comm, sizeof(r.comm));
+		r.comm[sizeof(r.comm) - 1] = '\0';
+		r.syscall = "execve";
+		r.route = "loader";
+		r.ret = -EPERM;
+		memcpy(r.path, k->path, sizeof(r.path));
+		r.path[sizeof(r.path) - 1] = '\0';
+		o->cb(&r, o->arg);
+		return ++o->budget >= OBSERVE_BUDGET ? -EAGAIN : 0;
+	}
+	if (k->rule >= observe_n_syscalls)
 		return 0;
 	s = &observe_syscalls[k->rule];
 	memset(&r, 0, sizeof(r));
@@ -355,6 +377,20 @@ observe_open(struct event_base *base, unsigned int flags, observe_cb cb,
 		}
 		o->n_attached++;
 	}
+	/* The loader run directly (observe.bpf.c, observe_exec). */
+	{
+		struct bpf_link	*l;
+
+		l = bpf_program__attach_tracepoint(o->skel->progs.observe_exec,
+		    "sched", "sched_process_exec");
+		if (l != NULL) {
+			observe_keep_link(o, l);
+			o->loaders = true;
+		} else
+			log_info("observe: sched_process_exec: %s; the loader's "
+			    "direct runs are asked about on each exec instead",
+			    strerror(errno));
+	}
 	o->rb = ring_buffer__new(bpf_map__fd(o->skel->maps.records),
 	    observe_record, o, NULL);
 	if (o->rb == NULL) {
@@ -407,6 +443,33 @@ observe_remove_cgroup(struct observe *o, uint64_t cgroup_id)
 	    0) == 0 && o->skel->bss->watched > 0)
 		__atomic_store_n(&o->skel->bss->watched,
 		    o->skel->bss->watched - 1, __ATOMIC_RELAXED);
+}
+
+int
+observe_add_loader(struct observe *o, uint64_t cgroup_id, uint64_t ino,
+    struct rt_error *err)
+{
+	struct observe_loader	key = { cgroup_id, ino };
+	__u8			one = 1;
+	int			rc;
+
+	if (!o->loaders)
+		return rt_error_set(err, ENOTSUP, "observe: the exec tracepoint "
+		    "is not attached");
+	rc = bpf_map__update_elem(o->skel->maps.loaders, &key, sizeof(key),
+	    &one, sizeof(one), BPF_ANY);
+	if (rc != 0)
+		return rt_error_sys(err, -rc, "observe: loaders map");
+	return 0;
+}
+
+void
+observe_remove_loader(struct observe *o, uint64_t cgroup_id, uint64_t ino)
+{
+	struct observe_loader	key = { cgroup_id, ino };
+
+	(void)bpf_map__delete_elem(o->skel->maps.loaders, &key, sizeof(key),
+	    0);
 }
 
 uint64_t

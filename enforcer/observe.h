@@ -9,7 +9,8 @@
  * then refuses an exec, a PROT_EXEC map or a write by itself, before any
  * fanotify event. Those refusals are reported here, with the calls that
  * can undo protection (new user or mount namespaces, mounts) that worked.
- * Observation only: nothing here changes a call's outcome.
+ * Observation only, but for one thing: a loader run directly in a watched
+ * container (observe_add_loader) is killed before its first instruction.
  *
  * Needs syscall tracepoints (CONFIG_FTRACE_SYSCALLS), BPF tracepoint
  * programs and cgroup v2 (bpf_get_current_cgroup_id); no kprobes, no
@@ -94,6 +95,17 @@ int	observe_open(struct event_base *base, unsigned int flags,
 int	observe_add_cgroup(struct observe *o, uint64_t cgroup_id,
 	    struct rt_error *err);
 void	observe_remove_cgroup(struct observe *o, uint64_t cgroup_id);
+/*
+ * A dynamic loader of the container of cgroup_id, by its (overlay) inode:
+ * a process there whose new executable is that inode ran the loader
+ * directly and is killed before its first instruction (reported as a
+ * refusal, route "loader"). -ENOTSUP when that tracepoint is missing:
+ * the caller keeps asking about each of the loader's execs.
+ */
+int	observe_add_loader(struct observe *o, uint64_t cgroup_id, uint64_t ino,
+	    struct rt_error *err);
+void	observe_remove_loader(struct observe *o, uint64_t cgroup_id,
+	    uint64_t ino);
 /* Records dropped because the ring buffer was full. */
 uint64_t observe_lost(const struct observe *o);
 /* Syscalls attached, and skipped for want of a tracepoint. */

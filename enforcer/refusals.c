@@ -32,6 +32,10 @@ by_cgroup(struct enforcer *enf, uint64_t id)
 static const char *
 why(const struct refusal *r)
 {
+	if (strcmp(r->route, "loader") == 0)
+		return "the dynamic loader run directly (it would map a file "
+		    "without an exec check): killed before its first "
+		    "instruction";
 	if (strcmp(r->route, "exec") == 0)
 		return r->ret == -EACCES && strncmp(r->path, "/proc/", 6) == 0 ?
 		    "refused by the kernel: exec of a memfd or a descriptor "
@@ -62,6 +66,8 @@ refused(struct enforcer *enf, struct enf_container *ec,
 	/* fanotify's own refusals reach execve as EPERM: counted already. */
 	if (strcmp(r->route, "exec") == 0 && r->ret == -EPERM)
 		return;
+	if (strcmp(r->route, "loader") == 0)
+		ec->started = true;
 	kind = strcmp(r->route, "write") == 0 ? EVENT_WRITE : EVENT_EXEC;
 	path = r->path[0] != '\0' ? r->path : "(a descriptor)";
 	/* symlink(target, name), link(old, new): the name is what is made. */
@@ -138,7 +144,35 @@ enf_observe_container(struct enf_container *ec, bool started)
 void
 enf_unobserve_container(struct enf_container *ec)
 {
+	enf_forget_loaders(ec);
 	if (ec->enf->observe != NULL && ec->cgroup_id != 0)
 		observe_remove_cgroup(ec->enf->observe, ec->cgroup_id);
 	ec->cgroup_id = 0;
+}
+
+bool
+enf_observe_loader(struct enf_container *ec, ino_t ino)
+{
+	struct rt_error	err;
+
+	if (ec->enf->observe == NULL || ec->cgroup_id == 0)
+		return false;
+	if (observe_add_loader(ec->enf->observe, ec->cgroup_id, ino,
+	    &err) < 0) {
+		log_debug("container %.12s: %s", ec->c->id, err.msg);
+		return false;
+	}
+	return true;
+}
+
+void
+enf_forget_loaders(struct enf_container *ec)
+{
+	size_t	i;
+
+	for (i = 0; i < ec->n_loaders; i++)
+		if (ec->loaders[i].kernel && ec->enf->observe != NULL)
+			observe_remove_loader(ec->enf->observe, ec->cgroup_id,
+			    ec->loaders[i].ino);
+	ec->n_loaders = 0;
 }

@@ -112,6 +112,7 @@ refused=0
 refused() {
 	local what=$1 pat=$2 out rc; shift 2
 	out=$(rt_exec web "$@" 2>&1 | tr -d '\0'; exit "${PIPESTATUS[0]}"); rc=$?
+	out="$out (rc=$rc)"
 	if [ $rc -eq 0 ] && ! grep -qiE "$pat" <<<"$out"; then
 		rt_fail "$what: it worked ($out)"
 	fi
@@ -135,9 +136,12 @@ refused "exec through /proc/self/fd of a deleted volume file" "exec: Permission 
 refused "exec of a memfd through /proc/self/fd" "exec: Permission denied" perl /t/memfd.pl /usr/bin/id
 refused "execveat(AT_EMPTY_PATH) of a memfd" "execveat: Permission denied" perl /t/memfd.pl /usr/bin/id execveat
 # The loader, LD_PRELOAD, dlopen.
-refused "the loader run on a dropped binary" "$denied" sh -c "$(drop /tmp/evil); /lib64/ld-linux-x86-64.so.2 /tmp/evil"
-refused "the loader run on an unlearned image binary" "$denied" /lib64/ld-linux-x86-64.so.2 /usr/bin/whoami
-refused "the loader run through a symlink alias" "$denied" sh -c 'ln -sf /lib64/ld-linux-x86-64.so.2 /tmp/x && /tmp/x /usr/bin/whoami'
+# The loader run directly: refused by its exec check, or (once the
+# kernel guards it) killed before its first instruction (137).
+killed="$denied|rc=137|Killed"
+refused "the loader run on a dropped binary" "$killed" sh -c "$(drop /tmp/evil); /lib64/ld-linux-x86-64.so.2 /tmp/evil"
+refused "the loader run on an unlearned image binary" "$killed" /lib64/ld-linux-x86-64.so.2 /usr/bin/whoami
+refused "the loader run through a symlink alias" "$killed" sh -c 'ln -sf /lib64/ld-linux-x86-64.so.2 /tmp/x && /tmp/x /usr/bin/whoami'
 refused "LD_PRELOAD of a dropped library" "cannot be preloaded|failed to map" sh -c 'cp /usr/lib/x86_64-linux-gnu/libc.so.6 /tmp/evil.so && LD_PRELOAD=/tmp/evil.so ls /'
 refused "perl dlopen of a dropped library" "refused: .*failed to map" sh -c 'cp /usr/lib/x86_64-linux-gnu/libc.so.6 /tmp/e2.so && perl /t/dl.pl /tmp/e2.so'
 out=$(rt_exec web perl /t/dl.pl /usr/lib/x86_64-linux-gnu/libc.so.6 2>&1)
@@ -215,6 +219,10 @@ if grep -q "recording the kernel's own refusals" "$RT_TMP/enforce-$a.out"; then
 			{ cat "$RT_TMP/alerts-$a.jsonl" >&2; rt_fail "no record of the exec refused in $d"; }
 	done
 	rt_alerted $a '.route == "map-exec"' || rt_fail "no record of a refused executable map"
+	# The loader is cached in the kernel once seen: its direct runs are
+	# then killed there, race-free, and recorded.
+	rt_alerted $a '.route == "loader" and (.reason | test("killed before"))' ||
+		{ cat "$RT_TMP/alerts-$a.jsonl" >&2; rt_fail "no direct loader run killed by the kernel"; }
 	rt_alerted $a '.route == "exec" and (.path | test("^/proc/self/fd"))' || rt_fail "no record of the memfd exec"
 	for p in /usr/bin/id /usr/evil /usr/games /etc/passwd /usr/bin/evil; do
 		rt_alerted $a ".path == \"$p\" and .type == \"write\" and (.reason | test(\"read-only\"))" ||
