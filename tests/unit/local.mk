@@ -98,4 +98,5 @@ tests/unit/cmocka-missing:
 endif
 EXTRA_DIST += tests/unit/data/podman-inspect.json \
 	tests/unit/data/podman-events.jsonl \
-	tests/unit/data/docker-config.json
+	tests/unit/data/docker-config.json \
+	tests/unit/data/docker-config.v2.json

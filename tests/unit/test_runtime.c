@@ -1,7 +1,8 @@
 /*
- * test_runtime.c: rtguard-runc's decisions (container/runtime.c), on a
- * config.json recorded from Docker 20.10 (Debian 12's docker.io) in
- * tests/unit/data/.
+ * test_runtime.c: rtguard-runc's decisions (container/runtime.c) and the
+ * hook's resolution of a Docker container (container/ocihook.c), on a
+ * config.json and a config.v2.json recorded from Docker 20.10 (Debian 12's
+ * docker.io) in tests/unit/data/.
  */
 #include <sys/stat.h>
 
@@ -22,6 +23,7 @@
 #include "container/runtime.h"
 
 #define REC_ID	"e501c2487eb0da94d4a30ebfe9f0874f794bf6c64d31a0ac5a247e7601275301"
+#define OTHER_ID "1111111111111111111111111111111111111111111111111111111111111111"
 #define HOOK	"/usr/bin/rtguard"
 
 static char *
@@ -62,6 +64,28 @@ spit(const char *path, const char *text)
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
+}
+
+/* s with every "from" replaced by "to" (for paths in recorded files). */
+static char *
+replace_all(const char *s, const char *from, const char *to)
+{
+	size_t		 nf = strlen(from), nt = strlen(to), n = 0;
+	const char	*p;
+	char		*out, *o;
+
+	for (p = s; (p = strstr(p, from)) != NULL; p += nf)
+		n++;
+	out = o = malloc(strlen(s) + n * nt + 1);
+	while ((p = strstr(s, from)) != NULL) {
+		memcpy(o, s, (size_t)(p - s));
+		o += p - s;
+		memcpy(o, to, nt);
+		o += nt;
+		s = p + nf;
+	}
+	strcpy(o, s);
+	return out;
 }
 
 /* --- runc's command line -------------------------------------------------- */
@@ -321,6 +345,150 @@ test_find_runc_refuses_relative_and_missing(void **state)
 	    &err), -ELOOP);
 }
 
+/* --- the hook's resolution of a Docker container -------------------------- */
+
+struct docker_fixture {
+	char	 root[64];	/* the data root, for /var/lib/docker */
+	char	 bundle[128];
+};
+
+/*
+ * The recorded container under a data root of the test's own, with the
+ * engine's bind mounts from the directory of container mounts_id.
+ */
+static void
+docker_fixture(struct docker_fixture *f, const char *mounts_id,
+    const char *record_id)
+{
+	char	 path[512], *cfg, *v2, *a, *b;
+	size_t	 len;
+
+	snprintf(f->root, sizeof(f->root), "/tmp/rtguard-test-docker.XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	snprintf(f->bundle, sizeof(f->bundle), "%s/bundle", f->root);
+	assert_int_equal(mkdir(f->bundle, 0700), 0);
+	snprintf(path, sizeof(path), "%s/containers", f->root);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/containers/%s", f->root, REC_ID);
+	assert_int_equal(mkdir(path, 0700), 0);
+
+	cfg = slurp("docker-config.json", &len);
+	a = replace_all(cfg, "/var/lib/docker/containers/" REC_ID "/", "@C@");
+	b = replace_all(a, "/var/lib/docker/", "@R@");
+	free(a);
+	snprintf(path, sizeof(path), "%s/containers/%s/", f->root, mounts_id);
+	a = replace_all(b, "@C@", path);
+	free(b);
+	snprintf(path, sizeof(path), "%s/", f->root);
+	b = replace_all(a, "@R@", path);
+	free(a);
+	snprintf(path, sizeof(path), "%s/config.json", f->bundle);
+	spit(path, b);
+	free(b);
+	free(cfg);
+
+	v2 = slurp("docker-config.v2.json", &len);
+	a = replace_all(v2, "\"ID\":\"" REC_ID "\"", "\"ID\":\"@ID@\"");
+	b = replace_all(a, "@ID@", record_id);
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json",
+	    f->root, REC_ID);
+	spit(path, b);
+	free(a);
+	free(b);
+	free(v2);
+}
+
+static void
+docker_fixture_remove(struct docker_fixture *f)
+{
+	char	path[512];
+
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json",
+	    f->root, REC_ID);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/containers/%s", f->root, REC_ID);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/containers", f->root);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/config.json", f->bundle);
+	unlink(path);
+	rmdir(f->bundle);
+	rmdir(f->root);
+}
+
+static int
+resolve(struct docker_fixture *f, struct container **c, bool *cap,
+    struct rt_error *err)
+{
+	struct oci_state	st;
+
+	memset(&st, 0, sizeof(st));
+	memcpy(st.id, REC_ID, sizeof(st.id));
+	st.pid = 4242;
+	st.bundle = f->bundle;
+	return ocihook_resolve(&st, c, cap, err);
+}
+
+static void
+test_docker_container_resolved_from_its_record(void **state)
+{
+	struct docker_fixture	 f;
+	struct container	*c;
+	struct rt_error		 err;
+	char			 want[256];
+	bool			 cap = true;
+
+	(void)state;
+	docker_fixture(&f, REC_ID, REC_ID);
+	assert_int_equal(resolve(&f, &c, &cap, &err), 0);
+	assert_string_equal(c->image_ref, "localhost/h7-nginx:test");
+	assert_string_equal(c->image_id, "sha256:3a95468cb535d25525bba876a98"
+	    "32dc000b23a90a0eb4f010ca429cbbf751631");
+	assert_string_equal(c->name, "h7probe");
+	assert_int_equal(c->init_pid, 4242);
+	snprintf(want, sizeof(want), "%s/overlay2/8fc3561b4fbc9e83325d17d63074"
+	    "9186adac1efc5072e8c661d41abd39f1877d/merged", f.root);
+	assert_string_equal(c->merged_dir, want);
+	memcpy(want + strlen(want) - 6, "diff", 5);
+	assert_string_equal(c->upper_dir, want);
+	assert_false(cap);	/* Docker's default capabilities */
+	container_free(c);
+	docker_fixture_remove(&f);
+}
+
+static void
+test_docker_shared_network_reads_its_own_record(void **state)
+{
+	struct docker_fixture	 f;
+	struct container	*c;
+	struct rt_error		 err;
+	bool			 cap;
+
+	(void)state;
+	/* --network container:OTHER: /etc/hosts etc. are OTHER's files. */
+	docker_fixture(&f, OTHER_ID, REC_ID);
+	assert_int_equal(resolve(&f, &c, &cap, &err), 0);
+	assert_string_equal(c->name, "h7probe");
+	container_free(c);
+	docker_fixture_remove(&f);
+}
+
+static void
+test_docker_record_of_another_id_is_not_used(void **state)
+{
+	struct docker_fixture	 f;
+	struct container	*c;
+	struct rt_error		 err;
+	bool			 cap;
+
+	(void)state;
+	docker_fixture(&f, REC_ID, OTHER_ID);
+	assert_int_equal(resolve(&f, &c, &cap, &err), -ENOENT);
+	assert_null(c);
+	assert_non_null(strstr(err.msg, "image unknown"));
+	docker_fixture_remove(&f);
+}
+
 int
 main(void)
 {
@@ -334,6 +502,9 @@ main(void)
 		cmocka_unit_test(test_config_not_rewritable_is_refused),
 		cmocka_unit_test(test_bundle_file_replaced_with_its_mode),
 		cmocka_unit_test(test_find_runc_refuses_relative_and_missing),
+		cmocka_unit_test(test_docker_container_resolved_from_its_record),
+		cmocka_unit_test(test_docker_shared_network_reads_its_own_record),
+		cmocka_unit_test(test_docker_record_of_another_id_is_not_used),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
