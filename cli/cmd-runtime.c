@@ -141,6 +141,8 @@ runtime_install(const struct runtime_opts *o, struct rt_error *err)
 
 	if (wrapper_path(wrapper, sizeof(wrapper), err) < 0)
 		return -1;
+	if (mkdir(o->dir, 0755) < 0 && errno != EEXIST)
+		return rt_error_sys(err, errno, "%s", o->dir);
 	snprintf(target, sizeof(target), "%s/%s", o->dir, RUNTIME_WRAPPER_NAME);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", o->dir, RUNTIME_WRAPPER_NAME);
 	if (access(target, F_OK) == 0 && !ours(target))
