@@ -7,7 +7,7 @@ pkgs=(build-essential autoconf autoconf-archive automake libtool pkg-config
 	libcmocka-dev libjansson-dev libseccomp-dev libcurl4-openssl-dev libssl-dev
 	podman runc busybox-static debootstrap curl jq ca-certificates
 	iproute2 procps psmisc file clang libclang-rt-14-dev valgrind
-	libbpf-dev bpftool)
+	docker.io libbpf-dev bpftool)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
