@@ -18,6 +18,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_policy_entry,
 	&cmd_containers_entry,
 	&cmd_hook_entry,
+	&cmd_runtime_entry,
 	&cmd_mount_helper_entry,
 	&cmd_version_entry,
 	&cmd_help_entry,

@@ -54,6 +54,7 @@ extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_policy_entry;
 extern const struct cmd_entry cmd_containers_entry;
 extern const struct cmd_entry cmd_hook_entry;
+extern const struct cmd_entry cmd_runtime_entry;
 extern const struct cmd_entry cmd_mount_helper_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_help_entry;

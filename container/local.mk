@@ -7,6 +7,7 @@ container_libcontainer_a_SOURCES = \
 	container/engine.c \
 	container/ocihook.c container/ocihook.h \
 	container/overlay.c \
+	container/runtime.c container/runtime.h \
 	container/tracker.c
 container_libcontainer_a_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS) \
 	$(JANSSON_CFLAGS) $(CURL_CFLAGS) $(LIBEVENT_CFLAGS)

@@ -136,6 +136,114 @@ resolve_storage(const char *graphroot, struct container *c)
 	json_decref(cs);
 }
 
+/*
+ * "<root>/containers/<64 hex>/<file>", a source Docker gives its
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf bind mounts: the data
+ * root (/var/lib/docker unless dockerd's --data-root says otherwise), or
+ * NULL.
+ */
+static char *
+docker_data_root(const char *src)
+{
+	const char	*file, *id;
+
+	if (src == NULL || src[0] != '/' || (file = strrchr(src, '/')) == src)
+		return NULL;
+	for (id = file - 1; id > src && *id != '/'; id--)
+		;
+	if ((size_t)(file - id - 1) != CONTAINER_ID_LEN ||
+	    (size_t)(id - src) < sizeof("/containers") - 1 ||
+	    strncmp(id - (sizeof("/containers") - 1), "/containers",
+	    sizeof("/containers") - 1) != 0)
+		return NULL;
+	return xstrndup(src, (size_t)(id - src) - (sizeof("/containers") - 1));
+}
+
+/*
+ * Docker's own record of a container, config.v2.json, written when the
+ * container was created (before its task, so before this hook): the image
+ * as the user named it and its id, the name, the storage driver.
+ */
+static bool
+resolve_docker_record(const char *root, struct container *c)
+{
+	struct rt_error	 err;
+	json_t		*rec;
+	const char	*id, *image, *image_id, *name, *driver;
+	char		 path[PATH_MAX];
+	size_t		 n;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/containers/%s/"
+	    "config.v2.json", root, c->id) >= sizeof(path))
+		return false;
+	if ((rec = load_json(path, &err)) == NULL) {
+		log_debug("%s", err.msg);
+		return false;
+	}
+	id = json_string_value(json_object_get(rec, "ID"));
+	image = json_string_value(json_object_get(json_object_get(rec,
+	    "Config"), "Image"));
+	image_id = json_string_value(json_object_get(rec, "Image"));
+	name = json_string_value(json_object_get(rec, "Name"));
+	driver = json_string_value(json_object_get(rec, "Driver"));
+	if (id == NULL || strcmp(id, c->id) != 0 || image == NULL ||
+	    imageref_normalise(image, &c->image_ref, &err) < 0) {
+		c->image_ref = NULL;
+		json_decref(rec);
+		return false;
+	}
+	if (image_id != NULL) {
+		free(c->image_id);
+		c->image_id = xstrdup(image_id);
+	}
+	if (name != NULL && name[0] != '\0') {
+		free(c->name);
+		c->name = xstrdup(name[0] == '/' ? name + 1 : name);
+	}
+	/* overlay2 keeps <layer>/merged over <layer>/diff, as inspect says. */
+	n = c->merged_dir != NULL ? strlen(c->merged_dir) : 0;
+	if (driver != NULL && strcmp(driver, "overlay2") == 0 && n > 7 &&
+	    strcmp(c->merged_dir + n - 7, "/merged") == 0) {
+		free(c->upper_dir);
+		c->upper_dir = xasprintf("%.*s/diff", (int)(n - 7),
+		    c->merged_dir);
+	}
+	json_decref(rec);
+	return true;
+}
+
+/*
+ * Docker (moby, through containerd): the bundle is containerd's and says
+ * nothing of the engine, but the engine's bind mounts come from its data
+ * root. They may come from another container's directory (--network
+ * container:X shares X's hosts file): only the root is taken from them,
+ * and the record read is this container's, checked by its "ID".
+ */
+static void
+resolve_docker(json_t *cfg, struct container *c)
+{
+	json_t		*m;
+	const char	*dst;
+	char		*root;
+	size_t		 i;
+	bool		 found = false;
+
+	json_array_foreach(json_object_get(cfg, "mounts"), i, m) {
+		dst = json_string_value(json_object_get(m, "destination"));
+		if (dst == NULL || (strcmp(dst, "/etc/hostname") != 0 &&
+		    strcmp(dst, "/etc/hosts") != 0 &&
+		    strcmp(dst, "/etc/resolv.conf") != 0))
+			continue;
+		root = docker_data_root(json_string_value(json_object_get(m,
+		    "source")));
+		if (root != NULL)
+			found = resolve_docker_record(root, c);
+		free(root);
+		if (found)
+			return;
+	}
+}
+
 int
 ocihook_resolve(const struct oci_state *st, struct container **out,
     bool *cap_sys_admin, struct rt_error *err)
@@ -173,6 +281,8 @@ ocihook_resolve(const struct oci_state *st, struct container **out,
 		resolve_storage(graphroot, c);
 		free(graphroot);
 	}
+	if (c->image_ref == NULL)
+		resolve_docker(cfg, c);
 	ann = json_object_get(cfg, "annotations");
 	if (c->image_ref == NULL) {
 		image = json_string_value(json_object_get(ann,

@@ -6,9 +6,11 @@
  * runtime with the OCI state on stdin), the daemons' listening side (a unix
  * socket per running daemon in OCIHOOK_DIR, served on the libevent loop),
  * and the resolution of an OCI state into a struct container without the
- * engine's API: while the hook runs, Podman holds the container's lock, so
- * an inspect would wait for the hook that waits for it. The image comes
- * from containers/storage's own records, or from the CRI annotations.
+ * engine's API: while the hook runs, Podman holds the container's lock and
+ * dockerd waits for its runtime, so an inspect would wait for the hook
+ * that waits for it. The image comes from the engine's own records on
+ * disk (containers/storage's, Docker's config.v2.json), or from the CRI
+ * annotations. Docker runs this hook through rtguard-runc (runtime.h).
  */
 #ifndef RTGUARD_OCIHOOK_H
 #define RTGUARD_OCIHOOK_H
@@ -40,9 +42,10 @@ int	ocihook_parse_state(const char *json, size_t len, struct oci_state *st,
 	    struct rt_error *err);
 void	ocihook_state_clear(struct oci_state *st);
 /*
- * The container behind a state: root from the bundle's config.json,
- * overlay directories from the host's mount table, image id and name from
- * containers/storage (Podman, CRI-O) or the CRI annotations.
+ * The container behind a state: root from the bundle's config.json, image
+ * id, name and upper directory from containers/storage (Podman, CRI-O) or
+ * from Docker's config.v2.json (found through the engine's bind mounts),
+ * else the image from the CRI annotations.
  */
 int	ocihook_resolve(const struct oci_state *st, struct container **out,
 	    bool *cap_sys_admin, struct rt_error *err);

@@ -54,20 +54,21 @@ policy_reload(evutil_socket_t fd, short what, void *arg)
 	enf->policy = p;
 	for (i = 0; i < enf->n_cs; i++) {
 		enf_context_refresh(enf->cs[i]);
+		/*
+		 * Allowed inodes were cached in the kernel under the old
+		 * policy: flush the inode marks (the ignore marks), keep the
+		 * filesystem mark. First, so that the loader is asked about
+		 * again before the kernel stops refusing its direct runs.
+		 */
+		if (fanotify_mark(fangroup_fd(enf->cs[i]->g), FAN_MARK_FLUSH,
+		    0, AT_FDCWD, NULL) < 0)
+			log_warn("container %.12s: flushing cached decisions",
+			    enf->cs[i]->c->id);
 		/* Refusals were decided under the old policy too. */
 		memset(enf->cs[i]->denials, 0, sizeof(enf->cs[i]->denials));
 		enf_forget_loaders(enf->cs[i]);
 		enf_policy_changed(enf->cs[i]);
 	}
-	/*
-	 * Allowed inodes were cached in the kernel under the old policy:
-	 * flush the inode marks (the ignore marks), keep the filesystem mark.
-	 */
-	for (i = 0; i < enf->n_cs; i++)
-		if (fanotify_mark(fangroup_fd(enf->cs[i]->g), FAN_MARK_FLUSH, 0, AT_FDCWD,
-		    NULL) < 0)
-			log_warn("container %.12s: flushing cached decisions",
-			    enf->cs[i]->c->id);
 	log_notice("policy reloaded from %s", policy_dir(enf));
 }
 

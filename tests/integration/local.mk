@@ -22,6 +22,7 @@ INTEGRATION_TESTS = \
 	tests/integration/enforce.sh \
 	tests/integration/enforce-routes.sh \
 	tests/integration/enforce-hook.sh \
+	tests/integration/enforce-docker.sh \
 	tests/integration/enforce-operator.sh \
 	tests/integration/enforce-records.sh \
 	tests/integration/policy.sh \

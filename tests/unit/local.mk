@@ -28,6 +28,15 @@ tests_unit_test_container_LDADD = container/libcontainer.a \
 	$(CURL_LIBS) $(LIBEVENT_LIBS)
 TESTS += tests/unit/test_container
 
+check_PROGRAMS += tests/unit/test_runtime
+tests_unit_test_runtime_SOURCES = tests/unit/test_runtime.c
+tests_unit_test_runtime_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) \
+	-DSRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_runtime_LDADD = container/libcontainer.a \
+	common/libcommon.a $(UNIT_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS) \
+	$(CURL_LIBS) $(LIBEVENT_LIBS)
+TESTS += tests/unit/test_runtime
+
 check_PROGRAMS += tests/unit/test_policy
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
 tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
@@ -91,4 +100,6 @@ tests/unit/cmocka-missing:
 	@exit 1
 endif
 EXTRA_DIST += tests/unit/data/podman-inspect.json \
-	tests/unit/data/podman-events.jsonl
+	tests/unit/data/podman-events.jsonl \
+	tests/unit/data/docker-config.json \
+	tests/unit/data/docker-config.v2.json
