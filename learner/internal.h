@@ -8,8 +8,9 @@
  *              records read
  *   rules.c    rtguard's own audit rules, built by hand, narrowed, removed
  *   records.c  records grouped by serial until EOE, attributed to a
- *              container by cgroup; those of a container not attached yet
- *              kept until it is
+ *              container by cgroup
+ *   early.c    what a container did before it was attached, kept by id
+ *              until it is (or forgotten)
  *   facts.c    executables, syscalls and written paths (stable patterns)
  *              turned into baseline facts for the store writer
  *   progress.c the progress and status lines, the summary at the end
@@ -36,6 +37,7 @@
 #define LEARN_EXCLUDE_MAX	48	/* host pids left out of the rule */
 
 struct audit_rule_data;
+struct early;
 struct event;
 struct facts;
 struct learner;
@@ -201,6 +203,40 @@ bool	records_comm_is_runtime(const char *comm, size_t len);
 /* The same, or runc re-executed as comm "exe" (exe: the field, unquoted). */
 bool	records_exe_is_runtime(const char *comm, size_t clen, const char *exe,
 	    size_t elen);
+
+/* --- early.c -------------------------------------------------------------- */
+
+#define EARLY_NAMES	256	/* paths kept per container */
+
+/* What one container did before it was attached. */
+struct early_ctr {
+	char		 id[CONTAINER_ID_LEN + 1];
+	int64_t		 first_ms, last_ms;	/* monotonic */
+	unsigned char	 sc[LEARN_ARCHES][LEARN_MASK_BYTES];
+	char		*writes[EARLY_NAMES];
+	size_t		 n_writes;
+	char		*execs[EARLY_NAMES];
+	size_t		 n_execs;
+	bool		 saw_runtime;	/* its runtime's setup was audited */
+	uint64_t	 lost;		/* paths that did not fit */
+};
+
+struct early *early_new(void);
+void	early_free(struct early *e);
+/* The container's record, made if new; NULL if ignored or no room (lost). */
+struct early_ctr *early_get(struct early *e, const char *id, int64_t now);
+void	early_add_write(struct early_ctr *p, const char *path);
+void	early_add_exec(struct early_ctr *p, const char *path);
+/* Out of the list for the caller to apply and early_ctr_free(). */
+struct early_ctr *early_take(struct early *e, const char *id);
+void	early_ctr_free(struct early_ctr *p);
+/* Not of a learned image: dropped, and its later records ignored. */
+void	early_forget(struct early *e, const char *id);
+bool	early_ignored(const struct early *e, const char *id);
+/* Unclaimed for too long: forgotten. */
+void	early_expire(struct early *e, int64_t now);
+/* Containers that found no room. */
+uint64_t early_lost(const struct early *e);
 
 /* --- facts.c -------------------------------------------------------------- */
 

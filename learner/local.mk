@@ -2,6 +2,7 @@
 noinst_LIBRARIES += learner/liblearner.a
 learner_liblearner_a_SOURCES = \
 	learner/audit.c \
+	learner/early.c \
 	learner/auditrec.c learner/auditrec.h \
 	learner/facts.c \
 	learner/internal.h \

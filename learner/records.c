@@ -15,9 +15,7 @@
  *     renames wait for their PATH records, execs for the name they were
  *     run as, until EOE;
  *   - a container not attached yet (its start event or OCI hook not
- *     handled): kept by container id, bounded, and applied when it is
- *     attached, or forgotten when it turns out not to be of a learned
- *     image. What does not fit is counted as lost, never silently.
+ *     handled): kept by early.c, and applied here when it is attached.
  */
 #include <errno.h>
 #include <libaudit.h>
@@ -37,10 +35,6 @@
 #define PID_SEEN_TTL_MS		60000	/* a pid fanotify saw exec */
 #define EVENTS_MAX		256	/* events waiting for their EOE */
 #define EVENT_NAMES		4
-#define PENDING_MAX		64	/* containers not attached yet */
-#define PENDING_NAMES		256	/* paths kept per such container */
-#define PENDING_TTL_MS		120000	/* unclaimed for this long: forgotten */
-#define IGNORED_MAX		256	/* containers known not to be learned */
 #define HOST_SLOTS		1024
 #define HOST_BUSY		32	/* records per tick before exclusion */
 #define HOST_BUSY_CHILDREN	64	/* of a parent's children, per tick */
@@ -64,19 +58,6 @@ struct aevent {
 	size_t		 n_names;
 };
 
-/* What a container did before it was attached. */
-struct pcontainer {
-	char		 id[CONTAINER_ID_LEN + 1];
-	int64_t		 first_ms, last_ms;
-	unsigned char	 sc[LEARN_ARCHES][LEARN_MASK_BYTES];
-	char		*writes[PENDING_NAMES];
-	size_t		 n_writes;
-	char		*execs[PENDING_NAMES];
-	size_t		 n_execs;
-	bool		 saw_runtime;
-	uint64_t	 lost;
-};
-
 struct host_slot {
 	pid_t		 pid;
 	uint32_t	 n;
@@ -87,10 +68,7 @@ struct records {
 	struct pid_slot		 pids[PID_CACHE];
 	struct aevent		 events[EVENTS_MAX];
 	size_t			 next_event;
-	struct pcontainer	*pending[PENDING_MAX];
-	size_t			 n_pending;
-	char			 ignored[IGNORED_MAX][CONTAINER_ID_LEN + 1];
-	size_t			 next_ignored;
+	struct early		*early;	/* containers not attached yet */
 	struct host_slot	 host[HOST_SLOTS], parents[HOST_SLOTS];
 	uint64_t		 lost;
 	uint64_t		 n_host, n_runtime, n_learned, n_early;
@@ -108,6 +86,7 @@ records_new(struct learner *l)
 	int		 a, nr;
 
 	r->l = l;
+	r->early = early_new();
 	for (a = 0; a < LEARN_ARCHES; a++) {
 		r->nr_execve[a] = r->nr_execveat[a] = -1;
 		if (l->arches[a] == 0)
@@ -132,18 +111,6 @@ aevent_clear(struct aevent *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static void
-pcontainer_free(struct pcontainer *p)
-{
-	size_t	i;
-
-	for (i = 0; i < p->n_writes; i++)
-		free(p->writes[i]);
-	for (i = 0; i < p->n_execs; i++)
-		free(p->execs[i]);
-	free(p);
-}
-
 void
 records_free(struct records *r)
 {
@@ -153,8 +120,7 @@ records_free(struct records *r)
 		return;
 	for (i = 0; i < EVENTS_MAX; i++)
 		aevent_clear(&r->events[i]);
-	for (i = 0; i < r->n_pending; i++)
-		pcontainer_free(r->pending[i]);
+	early_free(r->early);
 	free(r);
 }
 
@@ -232,67 +198,6 @@ records_note_pid(struct records *r, pid_t pid, const char *id)
 	snprintf(s->id, sizeof(s->id), "%s", id);
 }
 
-static struct pcontainer *
-pending_find(struct records *r, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < r->n_pending; i++)
-		if (strcmp(r->pending[i]->id, id) == 0)
-			return r->pending[i];
-	return NULL;
-}
-
-static bool
-ignored(const struct records *r, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < IGNORED_MAX; i++)
-		if (r->ignored[i][0] != '\0' && strcmp(r->ignored[i], id) == 0)
-			return true;
-	return false;
-}
-
-static struct pcontainer *
-pending_get(struct records *r, const char *id, int64_t now)
-{
-	struct pcontainer	*p;
-
-	if ((p = pending_find(r, id)) != NULL) {
-		p->last_ms = now;
-		return p;
-	}
-	if (ignored(r, id))
-		return NULL;
-	if (r->n_pending == PENDING_MAX) {
-		r->lost++;
-		return NULL;
-	}
-	p = xcalloc(1, sizeof(*p));
-	snprintf(p->id, sizeof(p->id), "%s", id);
-	p->first_ms = p->last_ms = now;
-	r->pending[r->n_pending++] = p;
-	log_debug("audit: records of container %.12s, not attached yet, are "
-	    "kept", id);
-	return p;
-}
-
-static void
-pending_add(struct pcontainer *p, char **list, size_t *n, const char *s)
-{
-	size_t	i;
-
-	for (i = 0; i < *n; i++)
-		if (strcmp(list[i], s) == 0)
-			return;
-	if (*n == PENDING_NAMES) {
-		p->lost++;
-		return;
-	}
-	list[(*n)++] = xstrdup(s);
-}
-
 /*
  * A record of the host: a process busy enough is left out of the rule;
  * so are the children of a parent that keeps starting busy ones (a shell
@@ -349,12 +254,12 @@ static void
 event_finish(struct records *r, struct aevent *e)
 {
 	struct lcontainer	*lc;
-	struct pcontainer	*p = NULL;
+	struct early_ctr	*p = NULL;
 	char			*path;
 	size_t			 i;
 
 	lc = learner_container(r->l, e->id);
-	if (lc == NULL && (p = pending_get(r, e->id, time_mono_ms())) == NULL)
+	if (lc == NULL && (p = early_get(r->early, e->id, time_mono_ms())) == NULL)
 		goto out;
 	for (i = 0; i < e->n_names; i++) {
 		if ((path = event_path(e, e->names[i])) == NULL)
@@ -362,7 +267,7 @@ event_finish(struct records *r, struct aevent *e)
 		if (e->kind == AEV_FILE && lc != NULL)
 			facts_write(r->l->facts, lc->img, path);
 		else if (e->kind == AEV_FILE)
-			pending_add(p, p->writes, &p->n_writes, path);
+			early_add_write(p, path);
 		else if (lc != NULL)
 			/*
 			 * Before the fanotify mark was on, only audit saw the
@@ -371,7 +276,7 @@ event_finish(struct records *r, struct aevent *e)
 			facts_exec_name(r->l->facts, lc, path,
 			    e->time_ms < lc->attached_ms);
 		else
-			pending_add(p, p->execs, &p->n_execs, path);
+			early_add_exec(p, path);
 		free(path);
 	}
 out:
@@ -423,7 +328,7 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 {
 	struct learner		*l = r->l;
 	struct lcontainer	*lc;
-	struct pcontainer	*p;
+	struct early_ctr	*p;
 	uint64_t		 arch, nr, pid, ppid;
 	const char		*id, *comm, *exe, *ok;
 	size_t			 clen, elen, oklen;
@@ -452,7 +357,7 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 	 * The host, or a container of another image: not learned, and a
 	 * busy one is left out of the rule.
 	 */
-	if (id == NULL || id[0] == '\0' || ignored(r, id)) {
+	if (id == NULL || id[0] == '\0' || early_ignored(r->early, id)) {
 		r->n_host++;
 		host_busy(r, (pid_t)pid, (pid_t)ppid);
 		return;
@@ -468,7 +373,7 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 	    records_exe_is_runtime(comm + 1, clen - 2, exe, exe ? elen : 0)) {
 		r->n_runtime++;
 		if ((lc = learner_container(l, id)) == NULL &&
-		    (p = pending_get(r, id, now)) != NULL)
+		    (p = early_get(r->early, id, now)) != NULL)
 			p->saw_runtime = true;
 		return;
 	}
@@ -478,7 +383,7 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 	if ((lc = learner_container(l, id)) != NULL) {
 		r->n_learned++;
 		facts_syscall(l->facts, lc->img, a, (int)nr, time_now_ms());
-	} else if ((p = pending_get(r, id, now)) != NULL) {
+	} else if ((p = early_get(r->early, id, now)) != NULL) {
 		r->n_early++;
 		p->sc[a][nr / 8] |= 1 << (nr % 8);
 	}
@@ -568,30 +473,19 @@ records_flush(struct records *r)
 			event_finish(r, &r->events[i]);
 }
 
-/* --- pending containers ------------------------------------------------------ */
-
-static void
-pending_remove(struct records *r, size_t i)
-{
-	pcontainer_free(r->pending[i]);
-	r->pending[i] = r->pending[--r->n_pending];
-}
+/* --- containers attached ---------------------------------------------------- */
 
 void
 records_attached(struct records *r, struct lcontainer *lc, bool *saw_start)
 {
-	struct pcontainer	*p;
+	struct early_ctr	*p;
 	int64_t			 when;
 	size_t			 i;
 	int			 a, nr;
 
 	*saw_start = false;
-	for (i = 0; i < r->n_pending; i++)
-		if (strcmp(r->pending[i]->id, lc->c->id) == 0)
-			break;
-	if (i == r->n_pending)
+	if ((p = early_take(r->early, lc->c->id)) == NULL)
 		return;
-	p = r->pending[i];
 	*saw_start = p->saw_runtime;
 	/* Learned when it happened, not when the engine got round to it. */
 	when = time_now_ms() - (time_mono_ms() - p->first_ms);
@@ -613,48 +507,27 @@ records_attached(struct records *r, struct lcontainer *lc, bool *saw_start)
 	log_info("container %.12s: applied what it did in the %lld ms before "
 	    "it was attached", lc->c->id,
 	    (long long)(time_mono_ms() - p->first_ms));
-	for (i = 0; i < r->n_pending; i++)
-		if (r->pending[i] == p)
-			pending_remove(r, i);
+	early_ctr_free(p);
 }
 
 void
 records_forget(struct records *r, const char *id)
 {
-	size_t	i;
-
-	if (!ignored(r, id))
-		snprintf(r->ignored[r->next_ignored++ % IGNORED_MAX],
-		    sizeof(r->ignored[0]), "%s", id);
-	for (i = 0; i < r->n_pending; i++)
-		if (strcmp(r->pending[i]->id, id) == 0) {
-			pending_remove(r, i);
-			return;
-		}
+	early_forget(r->early, id);
 }
 
 void
 records_tick(struct records *r, int64_t now)
 {
-	size_t	i = 0;
-
 	memset(r->host, 0, sizeof(r->host));
 	memset(r->parents, 0, sizeof(r->parents));
-	while (i < r->n_pending) {
-		if (now - r->pending[i]->last_ms < PENDING_TTL_MS) {
-			i++;
-			continue;
-		}
-		log_debug("container %.12s: never attached; its records are "
-		    "forgotten", r->pending[i]->id);
-		pending_remove(r, i);
-	}
+	early_expire(r->early, now);
 }
 
 uint64_t
 records_pending_lost(const struct records *r)
 {
-	return r->lost;
+	return r->lost + early_lost(r->early);
 }
 
 void
