@@ -157,6 +157,30 @@ int	harden_undo(pid_t pid, const struct harden_state *st,
 	    struct rt_error *err);
 
 /*
+ * The request on the wire (helperwire.c): encoded by the enforcer, one
+ * JSON object (an undo of st when undo is not NULL, else rq); decoded by
+ * the helper into w, which owns everything rq points to (free with
+ * harden_wire_free). Decode returns -1 with w->error set.
+ */
+enum harden_wire_op {
+	HARDEN_WIRE_APPLY = 1, HARDEN_WIRE_UPDATE, HARDEN_WIRE_UNDO
+};
+struct harden_wire {
+	enum harden_wire_op	 op;
+	struct harden_request	 rq;		/* apply, update */
+	struct harden_state	 saved;
+	struct harden_state	 remove;	/* update; undo: what to undo */
+	struct baseline		 baseline;	/* paths only */
+	char			*prefix;
+	const char		*error;
+};
+char	*harden_wire_encode(const struct harden_request *rq,
+	    const struct harden_state *undo);
+struct json_t;
+int	harden_wire_decode(struct json_t *o, struct harden_wire *w);
+void	harden_wire_free(struct harden_wire *w);
+
+/*
  * The helper itself: `rtguard __mount-helper`, exec'd by harden_start and
  * harden_undo with its request on descriptor 0. Returns its exit status.
  */

@@ -7,7 +7,7 @@ enforcer_libenforcer_a_SOURCES = \
 	enforcer/answer.c \
 	enforcer/attach.c \
 	enforcer/decide.c enforcer/decide.h \
-	enforcer/harden.c enforcer/harden.h \
+	enforcer/harden.c enforcer/harden.h enforcer/helperwire.c \
 	enforcer/mounts.c enforcer/mountjob.c \
 	enforcer/intent.c enforcer/intent.h \
 	enforcer/procinfo.c enforcer/procinfo.h \

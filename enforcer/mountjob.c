@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,7 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/escape.h"
 #include "common/xmalloc.h"
 #include "enforcer/harden.h"
 
@@ -67,82 +65,6 @@ same_ns(int fd, const char *ns)
 	snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
 	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
 	    a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-}
-
-static json_t *
-esc(const char *path)
-{
-	char	*e = rt_escape_str(path);
-	json_t	*j = json_string(e);
-
-	free(e);
-	return j;
-}
-
-static json_t *
-paths(const char *const *v)
-{
-	json_t	*a = json_array();
-	size_t	 i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		json_array_append_new(a, esc(v[i]));
-	return a;
-}
-
-static json_t *
-state_text(const struct harden_state *st)
-{
-	char	*t = harden_state_format(st);
-	json_t	*j = json_string(t);
-
-	free(t);
-	return j;
-}
-
-/* What the helper (mounts.c) reads on its descriptor 0. */
-static char *
-request_json(const struct harden_request *rq, const struct harden_state *undo)
-{
-	const struct baseline	*b = rq != NULL ? rq->baseline : NULL;
-	json_t			*o = json_object(), *a, *e;
-	char			*s;
-	size_t			 i;
-
-	if (undo != NULL) {
-		json_object_set_new(o, "op", json_string("undo"));
-		json_object_set_new(o, "state", state_text(undo));
-		goto out;
-	}
-	json_object_set_new(o, "op", json_string(rq->update ? "update" :
-	    "apply"));
-	json_object_set_new(o, "prefix", esc(rq->prefix));
-	json_object_set_new(o, "pid", json_integer(rq->pid));
-	json_object_set_new(o, "memfd", json_boolean(rq->memfd_noexec));
-	json_object_set_new(o, "protected", paths(rq->protected));
-	json_object_set_new(o, "writable", paths(rq->writable));
-	a = json_array();
-	for (i = 0; b != NULL && i < b->n_execs; i++) {
-		e = json_object();
-		json_object_set_new(e, "path", esc(b->execs[i].path));
-		json_object_set_new(e, "upper",
-		    json_boolean(!b->execs[i].from_image));
-		json_array_append_new(a, e);
-	}
-	json_object_set_new(o, "execs", a);
-	a = json_array();
-	for (i = 0; b != NULL && i < b->n_writes; i++)
-		json_array_append_new(a, esc(b->writes[i].path));
-	json_object_set_new(o, "writes", a);
-	if (rq->saved != NULL)
-		json_object_set_new(o, "saved", state_text(rq->saved));
-	if (rq->remove != NULL)
-		json_object_set_new(o, "remove", state_text(rq->remove));
-	json_object_set_new(o, "add", paths(rq->add));
-out:
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s;
 }
 
 /*
@@ -356,7 +278,7 @@ harden_start(struct event_base *base, const struct harden_request *rq,
 	*out = NULL;
 	if (fds_open(rq->pid, rq->memfd_noexec && !rq->update, &f, err) < 0)
 		return -err->code;
-	req = request_json(rq, NULL);
+	req = harden_wire_encode(rq, NULL);
 	pid = spawn(&f, req, &rd, err);
 	free(req);
 	fds_close(&f);
@@ -409,7 +331,7 @@ harden_undo(pid_t pid, const struct harden_state *st, struct rt_error *err)
 		return 0;
 	if (fds_open(pid, false, &f, err) < 0)
 		return -err->code;
-	req = request_json(NULL, st);
+	req = harden_wire_encode(NULL, st);
 	c = spawn(&f, req, &pfd.fd, err);
 	free(req);
 	fds_close(&f);

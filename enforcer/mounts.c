@@ -505,61 +505,14 @@ helper_update(const struct helper_fds *f, const struct harden_request *rq)
 }
 
 
-/* --- the request, as mountjob.c writes it ------------------------------- */
-
-static char *
-unescaped(json_t *v)
-{
-	const char	*s = json_string_value(v);
-	char		*u;
-	size_t		 len;
-
-	if (s == NULL || (u = rt_unescape(s, &len)) == NULL)
-		return NULL;
-	if (strlen(u) != len) {
-		free(u);
-		return NULL;
-	}
-	return u;
-}
-
-/* A NULL-terminated vector of the array's unescaped paths. */
-static char **
-paths_of(json_t *a)
-{
-	char	**v;
-	json_t	 *e;
-	size_t	  i, n = 0;
-
-	v = xcalloc(json_array_size(a) + 1, sizeof(*v));
-	json_array_foreach(a, i, e)
-		if ((v[n] = unescaped(e)) != NULL)
-			n++;
-	return v;
-}
-
-static int
-state_of(json_t *v, struct harden_state *st)
-{
-	const char	*s = json_string_value(v);
-
-	memset(st, 0, sizeof(*st));
-	return s == NULL ? -1 : harden_state_parse(s, st);
-}
-
 int
 harden_helper_main(void)
 {
-	struct harden_request	 rq;
-	struct harden_state	 saved, remove;
-	struct baseline		 b;
+	struct harden_wire	 w;
 	struct helper_fds	 f;
 	struct stat		 st;
 	json_error_t		 je;
-	json_t			*o, *e;
-	const char		*op;
-	char			*prefix;
-	size_t			 i;
+	json_t			*o;
 
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	f.out = 3;
@@ -574,53 +527,17 @@ harden_helper_main(void)
 		dprintf(f.out, "error %d request: %s\n", EPROTO, je.text);
 		return 1;
 	}
-	memset(&rq, 0, sizeof(rq));
-	memset(&b, 0, sizeof(b));
-	memset(&saved, 0, sizeof(saved));
-	memset(&remove, 0, sizeof(remove));
-	op = json_string_value(json_object_get(o, "op"));
-	prefix = unescaped(json_object_get(o, "prefix"));
-	rq.pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
-	rq.prefix = prefix != NULL ? prefix : "";
-	rq.memfd_noexec = json_is_true(json_object_get(o, "memfd"));
-	rq.protected = (const char *const *)paths_of(json_object_get(o,
-	    "protected"));
-	rq.writable = (const char *const *)paths_of(json_object_get(o,
-	    "writable"));
-	b.execs = xcalloc(json_array_size(json_object_get(o, "execs")) + 1,
-	    sizeof(*b.execs));
-	json_array_foreach(json_object_get(o, "execs"), i, e)
-		if ((b.execs[b.n_execs].path = unescaped(json_object_get(e,
-		    "path"))) != NULL)
-			b.execs[b.n_execs++].from_image =
-			    !json_is_true(json_object_get(e, "upper"));
-	b.writes = xcalloc(json_array_size(json_object_get(o, "writes")) + 1,
-	    sizeof(*b.writes));
-	json_array_foreach(json_object_get(o, "writes"), i, e)
-		if ((b.writes[b.n_writes].path = unescaped(e)) != NULL)
-			b.n_writes++;
-	rq.baseline = &b;
-	if (state_of(json_object_get(o, "saved"), &saved) == 0)
-		rq.saved = &saved;
-	if (op != NULL && strcmp(op, "undo") == 0) {
-		if (state_of(json_object_get(o, "state"), &remove) < 0) {
-			dprintf(f.out, "error %d request: no state\n", EPROTO);
-			return 1;
-		}
-		return helper_undo(&f, &remove);
-	}
-	if (op != NULL && strcmp(op, "update") == 0) {
-		rq.update = true;
-		if (state_of(json_object_get(o, "remove"), &remove) == 0)
-			rq.remove = &remove;
-		rq.add = (const char *const *)paths_of(json_object_get(o,
-		    "add"));
-		return helper_update(&f, &rq);
-	}
-	if (op == NULL || strcmp(op, "apply") != 0) {
-		dprintf(f.out, "error %d request: unknown op\n", EPROTO);
+	if (harden_wire_decode(o, &w) < 0) {
+		dprintf(f.out, "error %d request: %s\n", EPROTO, w.error);
 		return 1;
 	}
 	/* Allocations are left to exit: this process does one request. */
-	return helper_apply(&f, &rq);
+	switch (w.op) {
+	case HARDEN_WIRE_UNDO:
+		return helper_undo(&f, &w.remove);
+	case HARDEN_WIRE_UPDATE:
+		return helper_update(&f, &w.rq);
+	default:
+		return helper_apply(&f, &w.rq);
+	}
 }

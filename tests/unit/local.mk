@@ -79,9 +79,9 @@ TESTS += tests/unit/test_decide
 
 check_PROGRAMS += tests/unit/test_harden
 tests_unit_test_harden_SOURCES = tests/unit/test_harden.c
-tests_unit_test_harden_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_harden_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_harden_LDADD = enforcer/libenforcer.a common/libcommon.a \
-	$(UNIT_LIBS)
+	$(JANSSON_LIBS) $(UNIT_LIBS)
 TESTS += tests/unit/test_harden
 
 check_PROGRAMS += tests/unit/test_observe

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "enforcer/harden.h"
 
@@ -299,6 +300,106 @@ test_report_error_keeps_what_was_done(void **state)
 	harden_state_free(&st);
 }
 
+/* helperwire.c: what the enforcer sends is what the helper reads. */
+static json_t *
+wire(const char *s)
+{
+	json_error_t	 je;
+	json_t		*o = json_loads(s, 0, &je);
+
+	assert_non_null(o);
+	return o;
+}
+
+static void
+test_wire_round_trips_odd_paths(void **state)
+{
+	static const char *const prot[] = { "/usr", "/etc/a b\nc", NULL };
+	static const char *const wr[] = { "/etc/\xff\xfe", NULL };
+	static const char *const add[] = { "/var/new\tline", NULL };
+	struct baseline_exec	 ex[] = {
+		{ "/usr/bin/dash", "", true, 1, 0, 0 },
+		{ "/app/run me\n.sh", "", false, 1, 0, 0 },
+	};
+	struct baseline_write	 wr1[] = { { "/etc/nginx/*", 1, 0, 0 } };
+	struct baseline		 b = { .execs = ex, .n_execs = 2,
+				    .writes = wr1, .n_writes = 1 };
+	struct harden_mount	 m = { 42, "/etc/x\ny" };
+	struct harden_state	 saved = { .v = &m, .n = 1 };
+	struct harden_request	 rq = { .pid = 77, .prefix = "/run/c o",
+				    .protected = prot, .writable = wr,
+				    .baseline = &b, .memfd_noexec = true,
+				    .saved = &saved, .update = true,
+				    .remove = &saved, .add = add };
+	struct harden_wire	 w;
+	char			*s;
+	json_t			*o;
+
+	(void)state;
+	s = harden_wire_encode(&rq, NULL);
+	o = wire(s);
+	assert_int_equal(harden_wire_decode(o, &w), 0);
+	assert_int_equal(w.op, HARDEN_WIRE_UPDATE);
+	assert_int_equal(w.rq.pid, 77);
+	assert_string_equal(w.rq.prefix, "/run/c o");
+	assert_true(w.rq.memfd_noexec && w.rq.update);
+	assert_string_equal(w.rq.protected[1], "/etc/a b\nc");
+	assert_null(w.rq.protected[2]);
+	assert_memory_equal(w.rq.writable[0], "/etc/\xff\xfe", 8);
+	assert_string_equal(w.rq.add[0], "/var/new\tline");
+	assert_int_equal(w.baseline.n_execs, 2);
+	assert_string_equal(w.baseline.execs[1].path, "/app/run me\n.sh");
+	assert_true(w.baseline.execs[0].from_image);
+	assert_false(w.baseline.execs[1].from_image);
+	assert_int_equal(w.baseline.n_writes, 1);
+	assert_string_equal(w.baseline.writes[0].path, "/etc/nginx/*");
+	assert_non_null(w.rq.saved);
+	assert_int_equal(w.rq.saved->n, 1);
+	assert_int_equal(w.rq.saved->v[0].id, 42);
+	assert_string_equal(w.rq.saved->v[0].path, "/etc/x\ny");
+	assert_non_null(w.rq.remove);
+	harden_wire_free(&w);
+	json_decref(o);
+	free(s);
+
+	s = harden_wire_encode(NULL, &saved);
+	o = wire(s);
+	assert_int_equal(harden_wire_decode(o, &w), 0);
+	assert_int_equal(w.op, HARDEN_WIRE_UNDO);
+	assert_int_equal(w.remove.n, 1);
+	assert_string_equal(w.remove.v[0].path, "/etc/x\ny");
+	harden_wire_free(&w);
+	json_decref(o);
+	free(s);
+}
+
+static void
+test_wire_refuses_bad_requests(void **state)
+{
+	struct harden_wire	 w;
+	json_t			*o;
+
+	(void)state;
+	o = wire("{\"op\":\"format-disk\"}");
+	assert_int_equal(harden_wire_decode(o, &w), -1);
+	assert_string_equal(w.error, "unknown op");
+	harden_wire_free(&w);
+	json_decref(o);
+	o = wire("{\"op\":\"undo\"}");
+	assert_int_equal(harden_wire_decode(o, &w), -1);
+	assert_string_equal(w.error, "no state");
+	harden_wire_free(&w);
+	json_decref(o);
+	/* A path with an escaped NUL is dropped, not truncated. */
+	o = wire("{\"op\":\"apply\",\"protected\":[\"/usr\\\\x00/evil\","
+	    "\"/etc\"]}");
+	assert_int_equal(harden_wire_decode(o, &w), 0);
+	assert_string_equal(w.rq.protected[0], "/etc");
+	assert_null(w.rq.protected[1]);
+	harden_wire_free(&w);
+	json_decref(o);
+}
+
 int
 main(void)
 {
@@ -317,6 +418,8 @@ main(void)
 		cmocka_unit_test(test_plan_binds_policy_writable_paths_back),
 		cmocka_unit_test(test_report_is_parsed_with_escaped_paths),
 		cmocka_unit_test(test_report_error_keeps_what_was_done),
+		cmocka_unit_test(test_wire_round_trips_odd_paths),
+		cmocka_unit_test(test_wire_refuses_bad_requests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
