@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/runpath.h"
 #include "common/timefmt.h"
@@ -62,16 +63,6 @@ facts_free(struct facts *f)
 	free(f);
 }
 
-static uint64_t
-str_hash(const char *s)
-{
-	uint64_t	h = 1469598103934665603ull;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 /* The slot of key (n counts hits), added if missing. */
 static struct strcount *
 seen_add(struct facts *f, const char *key)
@@ -93,7 +84,7 @@ seen_add(struct facts *f, const char *key)
 			}
 		free(old);
 	}
-	i = str_hash(key) % f->cap;
+	i = rt_hash_str(key) % f->cap;
 	while (f->seen[i].key != NULL && strcmp(f->seen[i].key, key) != 0)
 		i = (i + 1) % f->cap;
 	if (f->seen[i].key == NULL) {
