@@ -12,6 +12,8 @@
 #   RTGUARD            the binary (default: ../cli/rtguard)
 #   BENCH_WINDOW_S     seconds per load window (default 10)
 #   BENCH_APPS         nginx redis (default both)
+#   BENCH_PERF         a directory: perf record -a -g and perf stat -a of
+#                      the two learning windows are written there
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -43,6 +45,25 @@ exec 9>/run/rtguard-audit.lock
 flock -w 600 9 || die "audit lock busy"
 port() { local p; for _ in $(seq 50); do p=$((20000 + RANDOM % 20000)); ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }; done; }
 wait_for() { local i; for ((i = 0; i < $1 * 10; i++)); do "${@:2}" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+# The learner's CPU time so far (utime + stime), in clock ticks.
+cpu_of() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# window_start NAME / window_end NAME: around one learning window, the
+# learner's CPU over it and, with BENCH_PERF, a system-wide profile.
+window_start() {
+	cpu0=$(cpu_of "$lp")
+	perfs=()
+	[ -n "${BENCH_PERF:-}" ] || return 0
+	mkdir -p "$BENCH_PERF"
+	perf record -q -a -g -o "$BENCH_PERF/$app-$1.data" -- sleep "$S" >/dev/null 2>&1 9>&- &
+	perfs+=($!)
+	perf stat -a -o "$BENCH_PERF/$app-$1.stat" -- sleep "$S" >/dev/null 2>&1 9>&- &
+	perfs+=($!)
+}
+window_end() {
+	local p
+	for p in "${perfs[@]}"; do wait "$p"; done
+	cpu_s=$(awk -v a="$cpu0" -v b="$(cpu_of "$lp")" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / t }')
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 # load APP PORT: one window's throughput (requests/s).
@@ -94,7 +115,10 @@ for app in $APPS; do
 	t0=$(date +%s.%N)
 	start "$app" "rtbench-$app-$$" "$p" || die "$app does not start while learning"
 	up=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+	window_start first
 	first=$(load "$app" "$p")
+	window_end first
+	cpu_first=$cpu_s
 	# Keep the load on until the learner says nothing new came for 5 s.
 	while kill -0 "$lp" 2>/dev/null && ! grep -q converged "$T/learn-$app.log"; do load "$app" "$p" >/dev/null; done
 	wait "$lp"
@@ -103,7 +127,10 @@ for app in $APPS; do
 	"$RTGUARD" learn --image "$IMG" --duration $((S + 5)) --no-progress >"$T/learn2-$app.log" 2>&1 &
 	lp=$!; pids+=("$lp")
 	wait_for 30 grep -q "attached to container\|learning image" "$T/learn2-$app.log"
+	window_start converged
 	conv=$(load "$app" "$p")
+	window_end converged
+	cpu_conv=$cpu_s
 	wait "$lp"
 	none2=$(load "$app" "$p")
 	base_rps=$(awk -v a="$none1" -v b="$none2" 'BEGIN { print (a + b) / 2 }')
@@ -113,6 +140,7 @@ for app in $APPS; do
 	printf '%-6s none %s/s (before %s, after %s); start under learning %ss; learning from nothing (first %ss) %s/s = %s; converged %s/s = %s\n' \
 		"$app" "$base_rps" "$none1" "$none2" "$up" "$S" "$first" "$(ratio "$first" "$base_rps")" "$conv" "$(ratio "$conv" "$base_rps")"
 	printf '%-6s learn from nothing: %s\n%-6s learn converged:    %s\n%-6s readiness: %s\n' "$app" "$l1" "$app" "$l2" "$app" "$ready"
+	printf '%-6s learner CPU: %ss in the first %ss, %ss in the converged %ss\n' "$app" "$cpu_first" "$S" "$cpu_conv" "$S"
 	podman rm -f -t 0 "rtbench-$app-$$" >/dev/null 9>&-
 	podman rmi -f "$IMG" >/dev/null 9>&-
 done

@@ -429,6 +429,7 @@ audit_source_open(struct learner *l, struct rt_error *err)
 		    "be added");
 	if ((rc = audit_rules_add_files(l, err)) < 0)
 		return rc;
+	audit_rules_fs_check(l);
 	/* Room for the records of one drain interval and then some. */
 	rcvbuf = starve ? 1 : AUDIT_RCVBUF;
 	if (setsockopt(a->rec_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,

@@ -91,6 +91,9 @@ struct laudit {
 	/* The syscall rules (one per arch) and the file rule, as loaded. */
 	struct audit_rule_data	*rule_sc[LEARN_ARCHES];
 	struct audit_rule_data	*rule_files;
+	struct audit_rule_data	*rule_fs;	/* overlay inodes: none recorded */
+	int		 foreign_rules;	/* not rtguard's, at the last listing */
+	bool		 fs_refused;	/* the kernel has no filesystem list */
 	bool		 dirty;
 	int64_t		 last_rebuild_ms;
 	struct lexclude	 excluded[LEARN_EXCLUDE_MAX];
@@ -159,6 +162,12 @@ void	audit_rules_refresh(struct learner *l, bool force);
 void	audit_exclude_pid(struct learner *l, pid_t pid, bool parent);
 bool	audit_is_excluded(const struct learner *l, pid_t pid, bool parent);
 int	audit_rules_add_files(struct learner *l, struct rt_error *err);
+/*
+ * While rtguard is the only audit consumer, leave overlay inode details
+ * out of audit (their lookups cost every audited task); else not. Call
+ * once a tick.
+ */
+void	audit_rules_fs_check(struct learner *l);
 void	audit_rules_remove(struct learner *l);
 /*
  * Remove rules keyed for a learner that no longer runs (mine: this one's
@@ -198,6 +207,12 @@ void	records_tick(struct records *r, int64_t now);
 uint64_t records_pending_lost(const struct records *r);
 /* Where the syscall records came from (log_info). */
 void	records_log_sources(const struct records *r);
+/*
+ * Pure, for tests: whether a PATH record's name is a path a delete or a
+ * rename wrote, by its nametype (len bytes) and the syscall's success.
+ */
+bool	records_file_name_counts(const char *nametype, size_t len,
+	    bool success);
 /* Pure, for tests: "runc:[2:INIT]" and the like. */
 bool	records_comm_is_runtime(const char *comm, size_t len);
 /* The same, or runc re-executed as comm "exe" (exe: the field, unquoted). */

@@ -385,6 +385,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 	records_tick(l->records, time_mono_ms());
 	audit_update_lost(l);
 	audit_rules_refresh(l, false);
+	audit_rules_fs_check(l);
 	flush_windows(l, now);
 	learner_progress(l, now);
 	if (learner_converged(l, now)) {

@@ -52,6 +52,7 @@ struct aevent {
 	uint64_t	 serial;
 	int64_t		 time_ms;	/* the kernel's time of the event */
 	enum aevent_kind kind;		/* 0: slot free */
+	bool		 ok;		/* the syscall succeeded */
 	char		 id[CONTAINER_ID_LEN + 1];
 	char		*cwd;
 	char		*names[EVENT_NAMES];
@@ -158,6 +159,21 @@ records_exe_is_runtime(const char *comm, size_t clen, const char *exe,
 	blen = elen - (size_t)(base - exe);
 	return (blen == 4 && memcmp(base, "runc", 4) == 0) ||
 	    (blen == 4 && memcmp(base, "crun", 4) == 0);
+}
+
+bool
+records_file_name_counts(const char *nametype, size_t len, bool success)
+{
+	/* What a delete or a rename removed, what a rename created. */
+	if (len == 6 && (memcmp(nametype, "DELETE", 6) == 0 ||
+	    memcmp(nametype, "CREATE", 6) == 0))
+		return true;
+	/*
+	 * The name as the process gave it, no inode looked up for it: an
+	 * overlay file while the overlay rule is on (rules.c). A failed
+	 * lookup leaves one too: only a syscall that succeeded counts.
+	 */
+	return success && len == 7 && memcmp(nametype, "UNKNOWN", 7) == 0;
 }
 
 /* --- attribution ------------------------------------------------------------- */
@@ -304,7 +320,7 @@ record_time_ms(const char *m, size_t len)
 
 static void
 event_start(struct records *r, uint64_t serial, enum aevent_kind kind,
-    const char *id, int64_t time_ms)
+    bool ok, const char *id, int64_t time_ms)
 {
 	struct aevent	*e = &r->events[r->next_event++ % EVENTS_MAX];
 
@@ -313,6 +329,7 @@ event_start(struct records *r, uint64_t serial, enum aevent_kind kind,
 	e->serial = serial;
 	e->time_ms = time_ms;
 	e->kind = kind;
+	e->ok = ok;
 	snprintf(e->id, sizeof(e->id), "%s", id);
 }
 
@@ -332,6 +349,7 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 	uint64_t		 arch, nr, pid, ppid;
 	const char		*id, *comm, *exe, *ok;
 	size_t			 clen, elen, oklen;
+	bool			 success;
 	int			 a;
 
 	if (auditrec_number(m, len, "arch", 16, &arch) < 0 ||
@@ -387,14 +405,15 @@ syscall_record(struct records *r, const char *m, size_t len, uint64_t serial,
 		r->n_early++;
 		p->sc[a][nr / 8] |= 1 << (nr % 8);
 	}
+	ok = auditrec_field(m, len, "success", &oklen);
+	success = ok != NULL && oklen == 3 && memcmp(ok, "yes", 3) == 0;
 	if (mask_has(r->file_nr[a], nr))
-		event_start(r, serial, AEV_FILE, id, record_time_ms(m, len));
-	else if ((int)nr == r->nr_execve[a] || (int)nr == r->nr_execveat[a]) {
-		ok = auditrec_field(m, len, "success", &oklen);
-		if (ok != NULL && oklen == 3 && memcmp(ok, "yes", 3) == 0)
-			event_start(r, serial, AEV_EXEC, id,
-			    record_time_ms(m, len));
-	}
+		event_start(r, serial, AEV_FILE, success, id,
+		    record_time_ms(m, len));
+	else if (((int)nr == r->nr_execve[a] || (int)nr == r->nr_execveat[a]) &&
+	    success)
+		event_start(r, serial, AEV_EXEC, true, id,
+		    record_time_ms(m, len));
 }
 
 static void
@@ -415,8 +434,8 @@ path_record(struct aevent *e, const char *m, size_t len)
 		if ((nt = auditrec_string(m, len, "nametype", &ntl)) == NULL &&
 		    (v = auditrec_field(m, len, "nametype", &ntl)) != NULL)
 			nt = xstrndup(v, ntl);	/* a bare word */
-		if (nt == NULL || (strcmp(nt, "DELETE") != 0 &&
-		    strcmp(nt, "CREATE") != 0)) {
+		if (nt == NULL || !records_file_name_counts(nt, strlen(nt),
+		    e->ok)) {
 			free(nt);
 			return;
 		}

@@ -10,12 +10,16 @@
  * busiest host processes (pid!=) and the children of host parents that
  * keep starting busy ones (ppid!=), up to the rule's field limit, so host
  * traffic does not flood the kernel's backlog. The file rule (deletes and
- * renames, which fanotify cannot see) excludes only rtguard.
+ * renames, which fanotify cannot see) excludes only rtguard. While rtguard
+ * is the only audit consumer, a filesystem rule spares audited tasks the
+ * inode details of overlay files (audit_rules_fs_check).
  */
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <libaudit.h>
+#include <linux/magic.h>
+#include <linux/netlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +51,31 @@ rule_field(struct audit_rule_data *r, uint32_t field, uint32_t op,
 	r->values[r->field_count++] = value;
 }
 
+/* An empty rule of ours on a filter list, with room for our key. */
+static struct audit_rule_data *
+rule_new(const struct learner *l, uint32_t list, uint32_t action,
+    char *key, size_t keysz, size_t *klen)
+{
+	struct audit_rule_data	*r;
+
+	*klen = (size_t)snprintf(key, keysz, LEARN_KEY_PREFIX "%d",
+	    (int)l->self);
+	r = xcalloc(1, sizeof(*r) + *klen);
+	/* As audit_add_rule_data sets them: rules compare whole. */
+	r->flags = list;
+	r->action = action;
+	return r;
+}
+
+/* Our key, the last field (a string: its value is its length). */
+static void
+rule_key(struct audit_rule_data *r, const char *key, size_t klen)
+{
+	rule_field(r, AUDIT_FILTERKEY, AUDIT_EQUAL, (uint32_t)klen);
+	memcpy(r->buf, key, klen);
+	r->buflen = (uint32_t)klen;
+}
+
 /*
  * A rule on arch: the syscalls set in mask (LEARN_MASK_BYTES), not from
  * rtguard nor the excluded pids, with our key.
@@ -59,12 +88,8 @@ rule_build(const struct learner *l, uint32_t arch, const unsigned char *mask)
 	size_t			 klen, i;
 	int			 nr;
 
-	klen = (size_t)snprintf(key, sizeof(key), LEARN_KEY_PREFIX "%d",
-	    (int)l->self);
-	r = xcalloc(1, sizeof(*r) + klen);
-	/* As audit_add_rule_data sets them: rules compare whole. */
-	r->flags = AUDIT_FILTER_EXIT;
-	r->action = AUDIT_ALWAYS;
+	r = rule_new(l, AUDIT_FILTER_EXIT, AUDIT_ALWAYS, key, sizeof(key),
+	    &klen);
 	for (nr = 0; nr < SYSCALL_NR_MAX; nr++)
 		if ((mask[nr / 8] >> (nr % 8)) & 1)
 			r->mask[nr / 32] |= 1U << (nr % 32);
@@ -74,10 +99,7 @@ rule_build(const struct learner *l, uint32_t arch, const unsigned char *mask)
 		rule_field(r, l->audit.excluded[i].parent ? AUDIT_PPID :
 		    AUDIT_PID, AUDIT_NOT_EQUAL,
 		    (uint32_t)l->audit.excluded[i].pid);
-	/* A string field: its value is its length, its bytes go in buf. */
-	rule_field(r, AUDIT_FILTERKEY, AUDIT_EQUAL, (uint32_t)klen);
-	memcpy(r->buf, key, klen);
-	r->buflen = (uint32_t)klen;
+	rule_key(r, key, klen);
 	return r;
 }
 
@@ -122,8 +144,7 @@ rule_add(struct learner *l, struct audit_rule_data *r)
 {
 	int	rc;
 
-	rc = audit_add_rule_data(l->audit.ctl_fd, r, AUDIT_FILTER_EXIT,
-	    AUDIT_ALWAYS);
+	rc = audit_add_rule_data(l->audit.ctl_fd, r, r->flags, r->action);
 	return rc < 0 ? (errno > 0 ? -errno : rc) : 0;
 }
 
@@ -136,8 +157,8 @@ rule_remove(struct learner *l, struct audit_rule_data **r)
 	if (*r == NULL)
 		return;
 	errno = 0;
-	rc = audit_delete_rule_data(l->audit.ctl_fd, *r, AUDIT_FILTER_EXIT,
-	    AUDIT_ALWAYS);
+	rc = audit_delete_rule_data(l->audit.ctl_fd, *r, (*r)->flags,
+	    (*r)->action);
 	if (rc < 0 && errno != ENOENT)
 		log_debug("audit: removing a rule: %s", strerror(errno));
 	free(*r);
@@ -200,6 +221,98 @@ audit_rules_add_files(struct learner *l, struct rt_error *err)
 		    strerror(-rc));
 	}
 	return 0;
+}
+
+/* --- overlay inodes ------------------------------------------------------------ */
+
+/*
+ * Every path lookup of an audited task copies the inode's details into
+ * its audit context, reading the file capability xattr too
+ * (kernel/auditsc.c: __audit_inode, audit_copy_inode,
+ * get_vfs_caps_from_disk), whether or not a rule will ever record the
+ * syscall: on an overlay that read goes down to a layer. Under nginx +
+ * wrk it was 4% of all CPU while learning, the largest part of what audit
+ * costs an application that makes no record. A "never" rule on the
+ * filesystem list makes __audit_inode and __audit_inode_child return at
+ * once for overlay inodes: their PATH records keep the name as the
+ * process gave it (getname), which is all rtguard reads, but lose inode,
+ * device, mode, owner and capabilities, and audit watches on overlay files
+ * stop matching. The rule is global, so it is there only while rtguard is
+ * the only audit consumer: it holds the audit pid (no auditd), the kernel
+ * has no rule but rtguard's, and no socket reads the multicast copy
+ * (journald). Checked again every tick; anyone else appearing removes it.
+ */
+static struct audit_rule_data *
+rule_build_fs(const struct learner *l)
+{
+	struct audit_rule_data	*r;
+	char			 key[64];
+	size_t			 klen;
+
+	r = rule_new(l, AUDIT_FILTER_FS, AUDIT_NEVER, key, sizeof(key), &klen);
+	rule_field(r, AUDIT_FSTYPE, AUDIT_EQUAL, OVERLAYFS_SUPER_MAGIC);
+	rule_key(r, key, klen);
+	return r;
+}
+
+/* Whether a netlink audit socket has joined a multicast group. */
+static bool
+multicast_readers(void)
+{
+	char		 line[256];
+	unsigned	 eth, pid, groups;
+	bool		 found = false;
+	FILE		*f;
+
+	/* "sk Eth Pid Groups ...", NETLINK_AUDIT is Eth 9 (net/netlink). */
+	if ((f = fopen("/proc/net/netlink", "re")) == NULL)
+		return true;	/* cannot tell: assume someone reads */
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*s %u %u %x", &eth, &pid, &groups) == 3 &&
+		    eth == NETLINK_AUDIT && groups != 0)
+			found = true;
+	fclose(f);
+	return found;
+}
+
+void
+audit_rules_fs_check(struct learner *l)
+{
+	struct laudit	*a = &l->audit;
+	const char	*why = NULL;
+	int		 rc;
+
+	if (a->ctl_fd < 0 || a->fs_refused)
+		return;
+	/* Lists the kernel's rules: foreign_rules is fresh. */
+	(void)audit_rules_sweep(l, false);
+	if (a->multicast)
+		why = "another daemon holds audit";
+	else if (a->foreign_rules > 0)
+		why = "audit rules other than rtguard's are loaded";
+	else if (multicast_readers())
+		why = "another process reads the audit records";
+	if (why != NULL) {
+		if (a->rule_fs != NULL) {
+			rule_remove(l, &a->rule_fs);
+			log_info("audit: %s: overlay inode details recorded "
+			    "again", why);
+		}
+		return;
+	}
+	if (a->rule_fs != NULL)
+		return;
+	a->rule_fs = rule_build_fs(l);
+	if ((rc = rule_add(l, a->rule_fs)) < 0) {
+		/* A kernel without the filesystem list (before 4.17). */
+		log_debug("audit: adding the overlay rule: %s", strerror(-rc));
+		free(a->rule_fs);
+		a->rule_fs = NULL;
+		a->fs_refused = true;
+		return;
+	}
+	log_info("audit: rtguard is the only audit consumer: overlay inode "
+	    "details left out of audit records while learning");
 }
 
 /* --- excluded host processes ------------------------------------------------- */
@@ -301,7 +414,8 @@ exclusions_compact(struct learner *l)
 
 /*
  * Remove rules whose key names a learner pid that no longer runs, and with
- * mine set, this process's own. Returns how many of ours remain listed.
+ * mine set, this process's own. Returns how many of ours remain listed;
+ * counts the rules not rtguard's in foreign_rules.
  */
 int
 audit_rules_sweep(struct learner *l, bool mine)
@@ -310,7 +424,7 @@ audit_rules_sweep(struct learner *l, bool mine)
 	struct audit_rule_data	*stale[64];
 	size_t			 n = 0, i, sz;
 	const char		*k;
-	int			 pid, loops, left = 0;
+	int			 pid, loops, left = 0, foreign = 0;
 
 	if (audit_request_rules_list_data(l->audit.ctl_fd) <= 0)
 		return 0;
@@ -327,6 +441,8 @@ audit_rules_sweep(struct learner *l, bool mine)
 			continue;
 		k = memmem(rep.ruledata->buf, rep.ruledata->buflen,
 		    LEARN_KEY_PREFIX, strlen(LEARN_KEY_PREFIX));
+		if (k == NULL)
+			foreign++;
 		if (k == NULL || n == 64)
 			continue;
 		pid = atoi(k + strlen(LEARN_KEY_PREFIX));
@@ -337,10 +453,13 @@ audit_rules_sweep(struct learner *l, bool mine)
 		stale[n] = xmalloc(sz);
 		memcpy(stale[n++], rep.ruledata, sz);
 	}
+	if (loops < 10000)
+		l->audit.foreign_rules = foreign;
 	for (i = 0; i < n; i++) {
 		errno = 0;
+		/* The list as listed (flags carry it) and the rule's action. */
 		if (audit_delete_rule_data(l->audit.ctl_fd, stale[i],
-		    AUDIT_FILTER_EXIT, AUDIT_ALWAYS) < 0 && errno != ENOENT)
+		    stale[i]->flags, stale[i]->action) < 0 && errno != ENOENT)
 			left++;
 		else if (!mine)
 			log_notice("removed an audit rule left by a learner "
@@ -358,6 +477,7 @@ audit_rules_remove(struct learner *l)
 	for (i = 0; i < LEARN_ARCHES; i++)
 		rule_remove(l, &l->audit.rule_sc[i]);
 	rule_remove(l, &l->audit.rule_files);
+	rule_remove(l, &l->audit.rule_fs);
 }
 
 void

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Learning on a host where auditd holds the audit pid, as on a real
 # server: rtguard reads a copy of the records through the multicast group
-# and adds only its own keyed rules. The baseline gets the container's
+# and adds only its own keyed rules (not the overlay rule, which would
+# change auditd's records). The baseline gets the container's
 # startup syscalls; auditd keeps running and logging (its own watch still
 # fires); afterwards its rules are all there and only those, and every
 # setting (enabled, pid, backlog limit, backlog wait time) is as found.
@@ -65,6 +66,10 @@ RT_RUN_OPTS=$(rt_nginx_site "$port") rt_run web "$img"; id=$RT_ID
 rt_learn_wait_attached "$id"
 rt_wait_for 15 curl -sf -o /dev/null "http://127.0.0.1:$port/" || rt_fail "nginx did not answer"
 for _ in $(seq 20); do curl -s -o /dev/null "http://127.0.0.1:$port/"; done
+# Beside auditd, no rule of rtguard's may change what auditd records for
+# other processes: the overlay rule (learner/rules.c) stays off.
+auditctl -l | grep -q "never,filesystem.*key=rtguard" &&
+	{ auditctl -l >&2; rt_fail "the overlay rule was added beside auditd"; }
 kill -TERM "$RT_LEARN_PID"
 rt_wait_exit "$RT_LEARN_PID" 30 || { cat "$RT_TMP/learn.out" >&2; rt_fail "learn beside auditd failed"; }
 

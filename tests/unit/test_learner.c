@@ -449,6 +449,25 @@ test_runc_init_is_the_runtime_not_the_image(void **state)
 	assert_false(records_exe_is_runtime("nginx", 5, "/usr/sbin/runc", 14));
 }
 
+/* --- the names a delete or rename wrote (learner/records.c) --------------- */
+
+static void
+test_deleted_and_created_names_count_and_unknown_only_on_success(void **state)
+{
+	(void)state;
+	assert_true(records_file_name_counts("DELETE", 6, false));
+	assert_true(records_file_name_counts("CREATE", 6, true));
+	/* Overlay files under the overlay rule: no inode, the name as given. */
+	assert_true(records_file_name_counts("UNKNOWN", 7, true));
+	/* rm of a path that does not exist leaves one too. */
+	assert_false(records_file_name_counts("UNKNOWN", 7, false));
+	assert_false(records_file_name_counts("PARENT", 6, true));
+	assert_false(records_file_name_counts("NORMAL", 6, true));
+	assert_false(records_file_name_counts("DELETED", 7, true));
+	assert_false(records_file_name_counts("DELET", 5, true));
+	assert_false(records_file_name_counts("", 0, true));
+}
+
 int
 main(void)
 {
@@ -459,6 +478,8 @@ main(void)
 		cmocka_unit_test(test_ordinary_names_are_kept_as_they_are),
 		cmocka_unit_test(test_pattern_never_overruns_its_buffer),
 		cmocka_unit_test(test_runc_init_is_the_runtime_not_the_image),
+		cmocka_unit_test(
+		    test_deleted_and_created_names_count_and_unknown_only_on_success),
 		cmocka_unit_test(test_serial_of_real_records),
 		cmocka_unit_test(test_serial_rejects_malformed_headers),
 		cmocka_unit_test(test_serial_overflow_is_refused),
