@@ -6,14 +6,16 @@
 #   BENCH_SECTIONS  any of: exec open storm report learn scale
 #                   (default: exec open storm report)
 #   BENCH_CASES     cases of exec, open and storm (default: none enforce
-#                   monitor fapolicyd)
+#                   monitor fapolicyd none2; none2 is a second run without
+#                   any tool, so its ratio to none is the noise)
 #   RTGUARD         the binary (default: ../build/plain/cli/rtguard, made by
 #                   scripts/build.sh)
-#   BENCH_EXECS     execs per measured exec run          (default 2000)
-#   BENCH_OPENS     opens per measured open run          (default 50000)
-#   BENCH_REPS      interleaved repetitions of exec/open (default 5)
+#   BENCH_EXECS     execs per measured exec run          (default 5000)
+#   BENCH_OPENS     opens per measured open run          (default 200000)
+#   BENCH_REPS      interleaved repetitions of exec/open (default 7)
 #   BENCH_LAT_N     timed execs of the storm's neighbour (default 1000)
 #   BENCH_STORM_REPS interleaved repetitions of storm    (default 3)
+#   BENCH_STORM_CPUS podman --cpus of the storm container (default: none)
 #   BENCH_WRK_S     seconds per wrk window               (default 10)
 #   BENCH_SCALE_N   containers for the scale section     (default 50)
 #   BENCH_EVENTS    events in the report database        (default 1000000)
@@ -25,11 +27,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 RTGUARD=${RTGUARD:-$top/build/plain/cli/rtguard}
 SECTIONS=${BENCH_SECTIONS:-exec open storm report}
-N_EXEC=${BENCH_EXECS:-2000}
-N_OPEN=${BENCH_OPENS:-50000}
-REPS=${BENCH_REPS:-5}
+N_EXEC=${BENCH_EXECS:-5000}
+N_OPEN=${BENCH_OPENS:-200000}
+REPS=${BENCH_REPS:-7}
 N_LAT=${BENCH_LAT_N:-1000}
 STORM_REPS=${BENCH_STORM_REPS:-3}
+STORM_CPUS=${BENCH_STORM_CPUS:-}
 WRK_S=${BENCH_WRK_S:-10}
 SCALE_N=${BENCH_SCALE_N:-50}
 N_EVENTS=${BENCH_EVENTS:-1000000}
@@ -288,7 +291,7 @@ CHECK_NOTED=0
 alerts_of() { grep -c "\"container\":\"$1[0-9a-f]*\".*rtbench-denied.*alerted" "$T/alerts" 2>/dev/null; }
 
 # ---------------------------------------------------------------- exec/open
-CASES=${BENCH_CASES:-none enforce monitor fapolicyd}
+CASES=${BENCH_CASES:-none enforce monitor fapolicyd none2}
 FA_OK=1
 
 # rotated REP: the cases in an order that moves by one each repetition,
@@ -307,7 +310,7 @@ case_start() {
 	shift 3
 	TOOL_PID=
 	case $cse in
-	none) ;;
+	none | none2) ;;
 	enforce | monitor)
 		ENF_LOG=$T/$cse-$PHASE-$rep.log
 		if [ "$cse" = monitor ]; then enforce_start "$ENF_LOG" "$n" --monitor
@@ -415,7 +418,7 @@ phase_storm() {
 	local nb=rtbench-nb-$$ st=rtbench-st-$$ rep cse cpu0 cpu1 t0 t1 l
 	PHASE=storm
 	run_ctr "$nb" "$DEB" -- sleep 1d || die "podman run $DEB failed"
-	run_ctr "$st" "$DEB" -- sleep 1d || die "podman run $DEB failed"
+	run_ctr "$st" "$DEB" ${STORM_CPUS:+--cpus "$STORM_CPUS"} -- sleep 1d || die "podman run $DEB failed"
 	deb_prepare "$nb"
 	deb_prepare "$st"
 	[ -n "${FA_TRUST+set}" ] || fapolicyd_check "$nb"
@@ -423,7 +426,12 @@ phase_storm() {
 	for ((rep = 1; rep <= STORM_REPS; rep++)); do
 		for cse in $(rotated "$rep"); do
 			[ "$cse" = fapolicyd ] && [ "$FA_OK" = 0 ] && continue
+			[ "$cse" = none2 ] && continue
 			case_start "$cse" "$rep" 2 "$nb" "$st" || continue
+			# No tool: the same storm, refused by the kernel through the
+			# file's mode (EACCES, as a noexec mount), so the loops do
+			# the same work and only the tool's share differs.
+			[ "$cse" = none ] && podman exec "$st" chmod 644 /tmp/rtbench-denied </dev/null
 			exec_lat "$nb" $((N_LAT / 5)) >/dev/null
 			exec_lat "$nb" "$N_LAT" >"$T/lat-$cse-$rep-quiet"
 			[ -n "$TOOL_PID" ] && cpu0=$(cpu_s "$TOOL_PID")
@@ -434,6 +442,7 @@ phase_storm() {
 			storm_stop "$st"
 			t1=$(date +%s.%N)
 			[ -n "$TOOL_PID" ] && cpu1=$(cpu_s "$TOOL_PID")
+			[ "$cse" = none ] && podman exec "$st" chmod 755 /tmp/rtbench-denied </dev/null
 			case_stop "$cse" "$rep"
 			[ -n "$TOOL_PID" ] && cpu_record storm "$cse" "$rep" "$(calc "$cpu1 - $cpu0" 2)" "$STORM_N"
 			for l in quiet storm; do
@@ -473,7 +482,7 @@ storm_summarize() {
 		vals=$(awk -v c="$cse" '$1 == c && $3 == "rate" { print $4 }' "$LAT")
 		[ -n "$vals" ] || continue
 		row storm storm_execs "$cse" "$(echo "$vals" | median)" execs/s "-" \
-		    "$([ "$cse" = none ] && echo "the dropped file runs" || echo "attempts of 2 loops"); runs: $(echo $vals)"
+		    "$([ "$cse" = none ] && echo "refused by its mode (chmod 644)" || echo "attempts of 2 loops"); runs: $(echo $vals)"
 	done
 }
 
