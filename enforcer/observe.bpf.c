@@ -2,20 +2,11 @@
  * observe.bpf.c: the kernel half of enforcer/observe.c, compiled with
  * clang -target bpf and embedded in rtguard (bpftool gen skeleton).
  *
- * Observation only, with one exception: the syscall programs never change
- * a call's outcome (no bpf_override_return, nothing that blocks). The
- * same programs are attached to many syscall tracepoints; the BPF cookie
- * of an attachment is the index of its row in the rules map, so nothing
- * here knows syscall numbers or names.
- *
- * The exception, observe_exec on sched_process_exec: a watched container
- * whose new executable is one of its dynamic loaders (the loaders map)
- * ran the loader directly (as an interpreter the loader is never the
- * executable), which would let it map any file without an exec check.
- * The process is killed there, after the exec and before its first
- * instruction, from the kernel's own view of what was exec'd: no race
- * with a thread rewriting the path, no question to user space, so the
- * loader's exec can be cached in the kernel like any other.
+ * Observation only, with two exceptions, both a SIGKILL of the caller
+ * (bpf_send_signal) and nothing else: no bpf_override_return, nothing
+ * that blocks. The same programs are attached to many syscall
+ * tracepoints; the BPF cookie of an attachment is the index of its row in
+ * the rules map, so nothing here knows syscall numbers or names.
  *
  *   sys_enter_*  observe_enterN: a thread of a watched cgroup (the cgroup
  *                map, filled from user space) whose arguments match the
@@ -31,6 +22,36 @@
  * the kernel's BTF, observe_exit_regs alone does the same from sys_exit
  * by reading the caller's registers (below); observe.c picks it when it
  * loads.
+ *
+ * The first exception, observe_exec on sched_process_exec: a watched
+ * container whose new executable is one of its dynamic loaders (the
+ * loaders map) ran the loader directly (as an interpreter the loader is
+ * never the executable), which would let it map any file without an exec
+ * check. The process is killed there, after the exec and before its
+ * first instruction, from the kernel's own view of what was exec'd: no
+ * race with a thread rewriting the path, no question to user space, so
+ * the loader's exec can be cached in the kernel like any other.
+ *
+ * The second, the rows marked OBSERVE_RULE_KILL (unshare, clone, clone3
+ * with CLONE_NEWUSER or CLONE_NEWNS) in a cgroup watched in protect mode
+ * (OBSERVE_CGROUP_KILL): a mount namespace of the caller's own, with a
+ * user namespace to be root in, is one rtguard's mounts do not cover (a
+ * fresh tmpfs there runs anything). The caller is killed before it runs
+ * an instruction in the new namespace, and one record says so
+ * (OBSERVE_KIND_KILLED) instead of a change:
+ *   enter+exit   at sys_enter, before the call. A clone or clone3 then
+ *                creates nothing: copy_process() finds the signal pending
+ *                under siglock and fails (kernel/fork.c, -ERESTARTNOINTR);
+ *                an unshare completes, and its task dies on the way back
+ *                to user space.
+ *   exit-only    at sys_exit, on success. A clone's child leaves the same
+ *                call (ret 0, with the parent's registers: the flags are
+ *                there) before its first instruction, and is killed there
+ *                too, without a record of its own.
+ * setns is never killed: runc and podman exec join namespaces with it.
+ * clone3's flags are read from the caller's memory, like every indirect
+ * condition: another thread of the caller can rewrite them around the
+ * read (observe.h, Limits).
  *
  * A program may read only the fields its tracepoint has (the kernel
  * refuses to attach one whose context reads go past them, EACCES), so
@@ -113,6 +134,51 @@ arg_at(const __u64 *args, __u32 i)
 	return 0;
 }
 
+static __always_inline void
+read_path(char *dst, const __u64 *args, __u8 arg)
+{
+	__u64	p;
+
+	dst[0] = '\0';
+	if (arg >= OBSERVE_NARGS)
+		return;
+	if ((p = arg_at(args, arg)) == 0)
+		return;
+	if (bpf_probe_read_user_str(dst, OBSERVE_PATH_MAX,
+	    (const void *)p) < 0)
+		dst[0] = '\0';
+}
+
+/* One ring-buffer record for a reported call, or one more lost. */
+static __always_inline void
+emit(const struct observe_rule *r, __u32 idx, __u32 kind, __s32 nr, __s64 ret,
+    __u64 cg, __u64 id, const __u64 *args)
+{
+	struct observe_record	*rec;
+	int			 i;
+
+	rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
+	if (rec == NULL) {
+		__sync_fetch_and_add(&lost, 1);
+		return;
+	}
+	rec->cgroup_id = cg;
+	rec->pid_tgid = id;
+	rec->uid_gid = bpf_get_current_uid_gid();
+#pragma unroll
+	for (i = 0; i < OBSERVE_NARGS; i++)
+		rec->args[i] = args[i];
+	rec->ret = ret;
+	rec->rule = idx;
+	rec->nr = nr;
+	rec->kind = kind;
+	rec->pad = 0;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	read_path(rec->path, args, r->path_arg);
+	read_path(rec->path2, args, r->path2_arg);
+	bpf_ringbuf_submit(rec, 0);
+}
+
 /*
  * Cheapest test first: these run on every watched syscall of the whole
  * host. An argument condition that fails (an mmap without PROT_EXEC, a
@@ -125,6 +191,7 @@ enter(struct sys_enter_ctx *ctx, const int nargs)
 {
 	struct observe_stash	 s = {};
 	struct observe_rule	*r;
+	__u8			*cgf;
 	__u64			 cg, id, v;
 	__u32			 idx;
 	int			 i;
@@ -143,7 +210,7 @@ enter(struct sys_enter_ctx *ctx, const int nargs)
 	    !observe_rule_matches(r, v))
 		return 0;
 	cg = bpf_get_current_cgroup_id();
-	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+	if ((cgf = bpf_map_lookup_elem(&cgroups, &cg)) == NULL)
 		return 0;
 	if (r->flags & OBSERVE_RULE_COND_INDIRECT) {
 		/* clone3's clone_args.flags, openat2's open_how.flags */
@@ -152,9 +219,15 @@ enter(struct sys_enter_ctx *ctx, const int nargs)
 		if (!observe_rule_matches(r, v))
 			return 0;
 	}
+	id = bpf_get_current_pid_tgid();
+	/* Before the call: nothing stashed, so no change reported either. */
+	if ((r->flags & OBSERVE_RULE_KILL) && (*cgf & OBSERVE_CGROUP_KILL) &&
+	    bpf_send_signal(9) == 0) {
+		emit(r, idx, OBSERVE_KIND_KILLED, ctx->nr, 0, cg, id, s.args);
+		return 0;
+	}
 	s.rule = idx;
 	s.nr = ctx->nr;
-	id = bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&inflight, &id, &s, BPF_ANY);
 	return 0;
 }
@@ -171,51 +244,6 @@ SEC("tracepoint")
 int observe_enter5(struct sys_enter_ctx *ctx) { return enter(ctx, 5); }
 SEC("tracepoint")
 int observe_enter6(struct sys_enter_ctx *ctx) { return enter(ctx, 6); }
-
-static __always_inline void
-read_path(char *dst, const __u64 *args, __u8 arg)
-{
-	__u64	p;
-
-	dst[0] = '\0';
-	if (arg >= OBSERVE_NARGS)
-		return;
-	if ((p = arg_at(args, arg)) == 0)
-		return;
-	if (bpf_probe_read_user_str(dst, OBSERVE_PATH_MAX,
-	    (const void *)p) < 0)
-		dst[0] = '\0';
-}
-
-/* One ring-buffer record for a reported call, or one more lost. */
-static __always_inline void
-emit(struct sys_exit_ctx *ctx, const struct observe_rule *r, __u32 idx,
-    __u32 kind, __u64 cg, __u64 id, const __u64 *args)
-{
-	struct observe_record	*rec;
-	int			 i;
-
-	rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
-	if (rec == NULL) {
-		__sync_fetch_and_add(&lost, 1);
-		return;
-	}
-	rec->cgroup_id = cg;
-	rec->pid_tgid = id;
-	rec->uid_gid = bpf_get_current_uid_gid();
-#pragma unroll
-	for (i = 0; i < OBSERVE_NARGS; i++)
-		rec->args[i] = args[i];
-	rec->ret = ctx->ret;
-	rec->rule = idx;
-	rec->nr = ctx->nr;
-	rec->kind = kind;
-	rec->pad = 0;
-	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
-	read_path(rec->path, args, r->path_arg);
-	read_path(rec->path2, args, r->path2_arg);
-	bpf_ringbuf_submit(rec, 0);
-}
 
 /* The enter+exit method: the arguments come from the stash. */
 SEC("tracepoint")
@@ -243,7 +271,7 @@ observe_exit(struct sys_exit_ctx *ctx)
 	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
 		goto done;
 	if ((kind = observe_rule_kind(r, ctx->ret)) != OBSERVE_KIND_NONE)
-		emit(ctx, r, idx, kind, cg, id, s->args);
+		emit(r, idx, kind, ctx->nr, ctx->ret, cg, id, s->args);
 done:
 	bpf_map_delete_elem(&inflight, &id);
 	return 0;
@@ -269,19 +297,25 @@ observe_exit_regs(struct sys_exit_ctx *ctx)
 {
 	struct x86_64_regs	 regs;
 	struct observe_rule	*r;
+	__u8			*cgf;
 	__u64			 args[OBSERVE_NARGS], cg, id, v;
 	__u32			 idx, kind;
+	int			 kills;
 
 	if (watched == 0)
 		return 0;
 	idx = (__u32)bpf_get_attach_cookie(ctx);
 	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
 		return 0;
-	if ((kind = observe_rule_kind(r, ctx->ret)) == OBSERVE_KIND_NONE)
+	kind = observe_rule_kind(r, ctx->ret);
+	kills = observe_rule_kills(r, ctx->ret);
+	if (kind == OBSERVE_KIND_NONE && !kills)
 		return 0;
 	cg = bpf_get_current_cgroup_id();
-	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+	if ((cgf = bpf_map_lookup_elem(&cgroups, &cg)) == NULL)
 		return 0;
+	if (kind == OBSERVE_KIND_NONE && !(*cgf & OBSERVE_CGROUP_KILL))
+		return 0;	/* a clone's child, observed only */
 	if (bpf_probe_read_kernel(&regs, sizeof(regs),
 	    (const void *)bpf_task_pt_regs(bpf_get_current_task_btf())) != 0)
 		return 0;
@@ -298,8 +332,16 @@ observe_exit_regs(struct sys_exit_ctx *ctx)
 		return 0;
 	if (!observe_rule_matches(r, v))
 		return 0;
+	if (kills && (*cgf & OBSERVE_CGROUP_KILL) && bpf_send_signal(9) == 0) {
+		/* A clone's child dies silently: the parent's is the record. */
+		if (kind == OBSERVE_KIND_NONE)
+			return 0;
+		kind = OBSERVE_KIND_KILLED;
+	}
+	if (kind == OBSERVE_KIND_NONE)
+		return 0;
 	id = bpf_get_current_pid_tgid();
-	emit(ctx, r, idx, kind, cg, id, args);
+	emit(r, idx, kind, ctx->nr, ctx->ret, cg, id, args);
 	return 0;
 }
 #endif

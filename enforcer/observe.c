@@ -265,8 +265,16 @@ observe_record(void *ctx, void *data, size_t size)
 		return 0;
 	s = &observe_syscalls[k->rule];
 	memset(&r, 0, sizeof(r));
-	r.kind = k->kind == OBSERVE_KIND_CHANGE ? OBSERVE_CHANGE :
-	    OBSERVE_REFUSAL;
+	switch (k->kind) {
+	case OBSERVE_KIND_CHANGE:
+		r.kind = OBSERVE_CHANGE;
+		break;
+	case OBSERVE_KIND_KILLED:
+		r.kind = OBSERVE_KILLED;
+		break;
+	default:
+		r.kind = OBSERVE_REFUSAL;
+	}
 	r.cgroup_id = k->cgroup_id;
 	r.pid = (pid_t)(k->pid_tgid >> 32);
 	r.tid = (pid_t)(k->pid_tgid & 0xffffffff);
@@ -413,21 +421,24 @@ fail:
 }
 
 int
-observe_add_cgroup(struct observe *o, uint64_t cgroup_id,
+observe_add_cgroup(struct observe *o, uint64_t cgroup_id, bool protect,
     struct rt_error *err)
 {
 	__u64	key = cgroup_id;
-	__u8	one = 1;
+	__u8	flags = protect ? OBSERVE_CGROUP_KILL : 0, old;
+	bool	known;
 	int	rc;
 
+	known = bpf_map__lookup_elem(o->skel->maps.cgroups, &key, sizeof(key),
+	    &old, sizeof(old), 0) == 0;
 	rc = bpf_map__update_elem(o->skel->maps.cgroups, &key, sizeof(key),
-	    &one, sizeof(one), BPF_NOEXIST);
-	if (rc == -EEXIST)
-		return 0;
+	    &flags, sizeof(flags), known ? BPF_EXIST : BPF_NOEXIST);
 	if (rc != 0)
 		return rt_error_sys(err, -rc, "observe: watching cgroup %llu%s",
 		    (unsigned long long)cgroup_id, rc == -E2BIG ?
 		    " (too many containers)" : "");
+	if (known)
+		return 0;
 	/* The programs read it through the mmapped .bss; only we write. */
 	__atomic_store_n(&o->skel->bss->watched, o->skel->bss->watched + 1,
 	    __ATOMIC_RELAXED);
