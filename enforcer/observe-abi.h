@@ -40,7 +40,7 @@
  * caller (and a clone's child) is killed instead of reported. */
 #define OBSERVE_RULE_KILL	0x10
 
-/* The cgroups map's value: flags of a watched cgroup (0: observed only). */
+/* struct observe_cgroup flags (0: observed only) */
 #define OBSERVE_CGROUP_KILL	0x01	/* protect mode: OBSERVE_RULE_KILL applies */
 
 /* struct observe_record kind */
@@ -62,6 +62,17 @@ struct observe_rule {
 	__u8	path_arg;	/* user string arguments, or OBSERVE_ARG_NONE */
 	__u8	path2_arg;
 	__u8	pad[4];
+};
+
+/* The cgroups map's value: a watched cgroup. */
+struct observe_cgroup {
+	__u32	flags;
+	/* The container's own namespaces (inode numbers; 0: unknown): a
+	 * clone's child outside them, and outside its parent's, was made
+	 * by a clone into a new one, whatever the flags read said. */
+	__u32	user_ns;
+	__u32	mnt_ns;
+	__u32	pad;
 };
 
 /* Saved at sys_enter for a thread of a watched cgroup, key pid_tgid

@@ -50,8 +50,11 @@
  *                too, without a record of its own.
  * setns is never killed: runc and podman exec join namespaces with it.
  * clone3's flags are read from the caller's memory, like every indirect
- * condition: another thread of the caller can rewrite them around the
- * read (observe.h, Limits).
+ * condition, and that read fails for a page not faulted in yet (the
+ * kernel's own copy faults it in) or races another thread: so a clone's
+ * child is also judged at its sys_exit by the namespaces it got
+ * (child_escaped), and killed with a record of its own when the flags
+ * said nothing.
  *
  * A program may read only the fields its tracepoint has (the kernel
  * refuses to attach one whose context reads go past them, EACCES), so
@@ -85,7 +88,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OBSERVE_MAX_CGROUPS);
 	__type(key, __u64);
-	__type(value, __u8);
+	__type(value, struct observe_cgroup);
 } cgroups SEC(".maps");
 
 struct {
@@ -119,6 +122,41 @@ struct {
 __u64 lost = 0;
 /* Entries in cgroups, kept by user space: 0 makes every program a no-op. */
 __u32 watched = 0;
+
+/*
+ * The kernel's structures this reads, relocated by libbpf against the
+ * running kernel's BTF (CO-RE): only the fields named here.
+ */
+struct inode___rt {
+	unsigned long		 i_ino;
+} __attribute__((preserve_access_index));
+struct file___rt {
+	struct inode___rt	*f_inode;
+} __attribute__((preserve_access_index));
+struct mm_struct___rt {
+	struct file___rt	*exe_file;
+} __attribute__((preserve_access_index));
+struct ns_common___rt {
+	unsigned int		 inum;
+} __attribute__((preserve_access_index));
+struct mnt_namespace___rt {
+	struct ns_common___rt	 ns;
+} __attribute__((preserve_access_index));
+struct user_namespace___rt {
+	struct ns_common___rt	 ns;
+} __attribute__((preserve_access_index));
+struct nsproxy___rt {
+	struct mnt_namespace___rt *mnt_ns;
+} __attribute__((preserve_access_index));
+struct cred___rt {
+	struct user_namespace___rt *user_ns;
+} __attribute__((preserve_access_index));
+struct task_struct___rt {
+	struct mm_struct___rt	*mm;
+	struct nsproxy___rt	*nsproxy;
+	const struct cred___rt	*cred;
+	struct task_struct___rt	*real_parent;
+} __attribute__((preserve_access_index));
 
 static __always_inline __u64
 arg_at(const __u64 *args, __u32 i)
@@ -180,6 +218,48 @@ emit(const struct observe_rule *r, __u32 idx, __u32 kind, __s32 nr, __s64 ret,
 }
 
 /*
+ * A clone's child, at its sys_exit (before its first instruction), in a
+ * user or mount namespace that is neither the container's nor its
+ * parent's: the clone made one. This does not trust the flags read from
+ * the caller (clone3's are in memory: in a page not faulted in yet, the
+ * read fails where the kernel's copy does not; another thread can rewrite
+ * them). Its parent's: runc's own processes (CLONE_PARENT, in the host's
+ * namespaces) may reach a container's cgroup before its namespaces.
+ */
+static __always_inline int
+child_escaped(const struct observe_cgroup *c)
+{
+	struct task_struct___rt	*t, *p;
+	__u32			 u, m;
+
+	if (c->user_ns == 0 || c->mnt_ns == 0)
+		return 0;	/* the container's are not known */
+	t = (struct task_struct___rt *)bpf_get_current_task();
+	u = BPF_CORE_READ(t, cred, user_ns, ns.inum);
+	m = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	if (u == c->user_ns && m == c->mnt_ns)
+		return 0;
+	p = BPF_CORE_READ(t, real_parent);
+	/* A parent exiting already has no nsproxy: 0, which differs. */
+	return u != BPF_CORE_READ(p, cred, user_ns, ns.inum) ||
+	    m != BPF_CORE_READ(p, nsproxy, mnt_ns, ns.inum);
+}
+
+/* A clone's child that escaped (child_escaped) in protect mode: killed. */
+static __always_inline void
+kill_escaped_child(const struct observe_rule *r, __u32 idx,
+    const struct observe_cgroup *c, __s32 nr, __s64 ret, __u64 cg,
+    const __u64 *args)
+{
+	if (ret != 0 || !(r->flags & OBSERVE_RULE_PARENT) ||
+	    !observe_rule_kills(r, ret) || !(c->flags & OBSERVE_CGROUP_KILL))
+		return;
+	if (child_escaped(c) && bpf_send_signal(9) == 0)
+		emit(r, idx, OBSERVE_KIND_KILLED, nr, ret, cg,
+		    bpf_get_current_pid_tgid(), args);
+}
+
+/*
  * Cheapest test first: these run on every watched syscall of the whole
  * host. An argument condition that fails (an mmap without PROT_EXEC, a
  * fork, a read-only open) costs an inlined array lookup and no hashing;
@@ -191,7 +271,7 @@ enter(struct sys_enter_ctx *ctx, const int nargs)
 {
 	struct observe_stash	 s = {};
 	struct observe_rule	*r;
-	__u8			*cgf;
+	struct observe_cgroup	*cgf;
 	__u64			 cg, id, v;
 	__u32			 idx;
 	int			 i;
@@ -221,7 +301,7 @@ enter(struct sys_enter_ctx *ctx, const int nargs)
 	}
 	id = bpf_get_current_pid_tgid();
 	/* Before the call: nothing stashed, so no change reported either. */
-	if ((r->flags & OBSERVE_RULE_KILL) && (*cgf & OBSERVE_CGROUP_KILL) &&
+	if ((r->flags & OBSERVE_RULE_KILL) && (cgf->flags & OBSERVE_CGROUP_KILL) &&
 	    bpf_send_signal(9) == 0) {
 		emit(r, idx, OBSERVE_KIND_KILLED, ctx->nr, 0, cg, id, s.args);
 		return 0;
@@ -250,6 +330,8 @@ SEC("tracepoint")
 int
 observe_exit(struct sys_exit_ctx *ctx)
 {
+	__u64			 none[OBSERVE_NARGS] = {};
+	struct observe_cgroup	*cgf;
 	struct observe_stash	*s;
 	struct observe_rule	*r;
 	__u64			 cg, id;
@@ -259,12 +341,18 @@ observe_exit(struct sys_exit_ctx *ctx)
 		return 0;
 	/* The small cgroups map stays in cache; the stash map would not. */
 	cg = bpf_get_current_cgroup_id();
-	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+	if ((cgf = bpf_map_lookup_elem(&cgroups, &cg)) == NULL)
 		return 0;
 	id = bpf_get_current_pid_tgid();
-	if ((s = bpf_map_lookup_elem(&inflight, &id)) == NULL)
-		return 0;
 	idx = (__u32)bpf_get_attach_cookie(ctx);
+	if ((s = bpf_map_lookup_elem(&inflight, &id)) == NULL) {
+		/* A clone's child has none: its parent's was not killed. */
+		if (ctx->ret == 0 && (cgf->flags & OBSERVE_CGROUP_KILL) &&
+		    (r = bpf_map_lookup_elem(&rules, &idx)) != NULL)
+			kill_escaped_child(r, idx, cgf, ctx->nr, ctx->ret, cg,
+			    none);
+		return 0;
+	}
 	/* A stash left by a call whose exit we missed is not this call's. */
 	if (s->rule != idx || s->nr != ctx->nr)
 		goto done;
@@ -297,7 +385,7 @@ observe_exit_regs(struct sys_exit_ctx *ctx)
 {
 	struct x86_64_regs	 regs;
 	struct observe_rule	*r;
-	__u8			*cgf;
+	struct observe_cgroup	*cgf;
 	__u64			 args[OBSERVE_NARGS], cg, id, v;
 	__u32			 idx, kind;
 	int			 kills;
@@ -314,7 +402,7 @@ observe_exit_regs(struct sys_exit_ctx *ctx)
 	cg = bpf_get_current_cgroup_id();
 	if ((cgf = bpf_map_lookup_elem(&cgroups, &cg)) == NULL)
 		return 0;
-	if (kind == OBSERVE_KIND_NONE && !(*cgf & OBSERVE_CGROUP_KILL))
+	if (kind == OBSERVE_KIND_NONE && !(cgf->flags & OBSERVE_CGROUP_KILL))
 		return 0;	/* a clone's child, observed only */
 	if (bpf_probe_read_kernel(&regs, sizeof(regs),
 	    (const void *)bpf_task_pt_regs(bpf_get_current_task_btf())) != 0)
@@ -327,12 +415,17 @@ observe_exit_regs(struct sys_exit_ctx *ctx)
 	args[4] = regs.r8;
 	args[5] = regs.r9;
 	v = arg_at(args, r->cond_arg);
-	if (r->cond_mask != 0 && (r->flags & OBSERVE_RULE_COND_INDIRECT) &&
-	    bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0)
+	if ((r->cond_mask != 0 && (r->flags & OBSERVE_RULE_COND_INDIRECT) &&
+	    bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0) ||
+	    !observe_rule_matches(r, v)) {
+		/* The flags say nothing: a clone's child says what it got. */
+		if (kills)
+			kill_escaped_child(r, idx, cgf, ctx->nr, ctx->ret, cg,
+			    args);
 		return 0;
-	if (!observe_rule_matches(r, v))
-		return 0;
-	if (kills && (*cgf & OBSERVE_CGROUP_KILL) && bpf_send_signal(9) == 0) {
+	}
+	if (kills && (cgf->flags & OBSERVE_CGROUP_KILL) &&
+	    bpf_send_signal(9) == 0) {
 		/* A clone's child dies silently: the parent's is the record. */
 		if (kind == OBSERVE_KIND_NONE)
 			return 0;
@@ -345,23 +438,6 @@ observe_exit_regs(struct sys_exit_ctx *ctx)
 	return 0;
 }
 #endif
-
-/*
- * The kernel's structures this reads, relocated by libbpf against the
- * running kernel's BTF (CO-RE): only the fields named here.
- */
-struct inode___rt {
-	unsigned long		 i_ino;
-} __attribute__((preserve_access_index));
-struct file___rt {
-	struct inode___rt	*f_inode;
-} __attribute__((preserve_access_index));
-struct mm_struct___rt {
-	struct file___rt	*exe_file;
-} __attribute__((preserve_access_index));
-struct task_struct___rt {
-	struct mm_struct___rt	*mm;
-} __attribute__((preserve_access_index));
 
 /* tracepoint/sched/sched_process_exec: see its format file. */
 struct sched_process_exec_ctx {

@@ -420,23 +420,51 @@ fail:
 	return rc;
 }
 
+/* The inode number of /proc/PID/ns/NAME, 0 when unknown. */
+static __u32
+ns_inum(pid_t pid, const char *name)
+{
+	char		path[64];
+	struct stat	st;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	if (stat(path, &st) != 0)
+		return 0;
+	return (__u32)st.st_ino;
+}
+
 int
 observe_add_cgroup(struct observe *o, uint64_t cgroup_id, bool protect,
-    struct rt_error *err)
+    pid_t ns_pid, struct rt_error *err)
 {
-	__u64	key = cgroup_id;
-	__u8	flags = protect ? OBSERVE_CGROUP_KILL : 0, old;
-	bool	known;
-	int	rc;
+	struct observe_cgroup	v, old;
+	__u64			key = cgroup_id;
+	bool			known;
+	int			rc;
 
+	memset(&v, 0, sizeof(v));
+	v.flags = protect ? OBSERVE_CGROUP_KILL : 0;
+	v.user_ns = ns_inum(ns_pid, "user");
+	v.mnt_ns = ns_inum(ns_pid, "mnt");
 	known = bpf_map__lookup_elem(o->skel->maps.cgroups, &key, sizeof(key),
 	    &old, sizeof(old), 0) == 0;
+	/* Known namespaces are kept when a later call does not know them. */
+	if (known && v.user_ns == 0 && v.mnt_ns == 0) {
+		v.user_ns = old.user_ns;
+		v.mnt_ns = old.mnt_ns;
+	}
 	rc = bpf_map__update_elem(o->skel->maps.cgroups, &key, sizeof(key),
-	    &flags, sizeof(flags), known ? BPF_EXIST : BPF_NOEXIST);
+	    &v, sizeof(v), known ? BPF_EXIST : BPF_NOEXIST);
 	if (rc != 0)
 		return rt_error_sys(err, -rc, "observe: watching cgroup %llu%s",
 		    (unsigned long long)cgroup_id, rc == -E2BIG ?
 		    " (too many containers)" : "");
+	if (protect && (v.user_ns == 0 || v.mnt_ns == 0))
+		log_info("observe: cgroup %llu: its namespaces are not known: "
+		    "a clone is judged by its flags alone",
+		    (unsigned long long)cgroup_id);
 	if (known)
 		return 0;
 	/* The programs read it through the mmapped .bss; only we write. */

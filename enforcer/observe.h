@@ -34,10 +34,13 @@
  *   after a refused mmap).
  * - runc checks faccessat(X_OK) itself before executing a podman exec
  *   command: that refusal involves no execve and is not seen.
- * - clone3's flags (and openat2's) live in the caller's memory: another
- *   thread can rewrite them between the kernel's copy and the program's
- *   read, and so make a clone3 into a new namespace unseen and unkilled.
- *   unshare's and clone's flags are registers, read as the kernel did.
+ * - clone3's flags (and openat2's) live in the caller's memory: the
+ *   program's read fails for a page not faulted in yet, and another
+ *   thread can rewrite them around it, so a clone3 into a new namespace
+ *   may go unreported. In protect mode, with the container's namespaces
+ *   known (observe_add_cgroup), its child is killed anyway at its own
+ *   sys_exit, by the namespaces it is in. unshare's and clone's flags are
+ *   registers, read as the kernel did.
  * - A clone3 with CLONE_INTO_CGROUP puts its child in another cgroup,
  *   watched or not (the first limit): the enter+exit method kills the
  *   parent before the child exists, the exit-only method cannot kill a
@@ -110,10 +113,14 @@ int	observe_open(struct event_base *base, unsigned int flags,
  * there that makes a user or mount namespace of its own (unshare, clone,
  * clone3; not setns) is killed before it runs an instruction in it, and
  * reported as OBSERVE_KILLED; otherwise such a call is an OBSERVE_CHANGE.
- * Adding a watched cgroup again sets its mode.
+ * ns_pid, a process in the container's own user and mount namespaces (its
+ * init), or 0: with it a clone's child is judged by the namespaces it got
+ * as well as by the flags the caller passed (which clone3 keeps in
+ * memory, where a read can fail or race). Adding a watched cgroup again
+ * sets its mode.
  */
 int	observe_add_cgroup(struct observe *o, uint64_t cgroup_id, bool protect,
-	    struct rt_error *err);
+	    pid_t ns_pid, struct rt_error *err);
 void	observe_remove_cgroup(struct observe *o, uint64_t cgroup_id);
 /*
  * A dynamic loader of the container of cgroup_id, by its (overlay) inode:

@@ -184,7 +184,7 @@ enf_observe_container(struct enf_container *ec, bool started)
 		return;
 	if (cgroup_v2_id_of_pid(ec->c->init_pid, &ec->cgroup_id, &err) < 0 ||
 	    observe_add_cgroup(ec->enf->observe, ec->cgroup_id,
-	    ec->mode == POLICY_MODE_PROTECT, &err) < 0) {
+	    ec->mode == POLICY_MODE_PROTECT, ec->c->init_pid, &err) < 0) {
 		ec->cgroup_id = 0;
 		log_warnx("container %.12s: the kernel's refusals will not be "
 		    "recorded: %s", ec->c->id, err.msg);

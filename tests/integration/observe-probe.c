@@ -96,6 +96,7 @@ on_signal(int sig, short what, void *arg)
 struct probe_opts {
 	unsigned int	 flags;
 	uint64_t	*ids;		/* cgroups to watch */
+	pid_t		*pids;		/* ... a process in each, or 0 (-c) */
 	size_t		 n_ids;
 	int		 rounds;	/* -b */
 	bool		 protect;	/* -k, or after SIGUSR1 */
@@ -108,7 +109,8 @@ watch_all(struct observe *o, const struct probe_opts *po)
 	size_t		i;
 
 	for (i = 0; i < po->n_ids; i++)
-		if (observe_add_cgroup(o, po->ids[i], po->protect, &err) < 0)
+		if (observe_add_cgroup(o, po->ids[i], po->protect, po->pids[i],
+		    &err) < 0)
 			fatalx("%s", err.msg);
 }
 
@@ -129,9 +131,11 @@ on_protect(int sig, short what, void *arg)
 }
 
 static void
-add_id(struct probe_opts *po, uint64_t id)
+add_id(struct probe_opts *po, uint64_t id, pid_t pid)
 {
 	po->ids = xreallocarray(po->ids, po->n_ids + 1, sizeof(*po->ids));
+	po->pids = xreallocarray(po->pids, po->n_ids + 1, sizeof(*po->pids));
+	po->pids[po->n_ids] = pid;
 	po->ids[po->n_ids++] = id;
 }
 
@@ -145,7 +149,7 @@ add_pid(struct probe_opts *po, const char *arg)
 		fatalx("%s", err.msg);
 	fprintf(stderr, "observe-probe: pid %s: cgroup %llu\n", arg,
 	    (unsigned long long)id);
-	add_id(po, id);
+	add_id(po, id, atoi(arg));
 }
 
 /* 77 (skip) when the observer is unavailable. */
@@ -239,7 +243,7 @@ main(int argc, char **argv)
 			po.rounds = atoi(optarg);
 			break;
 		case 'c':
-			add_id(&po, strtoull(optarg, NULL, 10));
+			add_id(&po, strtoull(optarg, NULL, 10), 0);
 			break;
 		case 'k':
 			po.protect = true;
@@ -299,5 +303,6 @@ main(int argc, char **argv)
 	event_free(sigusr1);
 	event_base_free(base);
 	free(po.ids);
+	free(po.pids);
 	return 0;
 }
