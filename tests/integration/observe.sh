@@ -12,8 +12,9 @@
 # too), and its child runs. Then the cgroup is watched in protect mode
 # (the probe's SIGUSR1): `unshare -U -r -m`, clone(CLONE_NEWUSER) and
 # clone3(CLONE_NEWUSER) kill their caller, and neither the parent nor the
-# child runs another instruction (one "killed" record per call); setns
-# and a plain fork go on. Nothing is reported for a second container
+# child runs another instruction (one "killed" record per call), a
+# clone3 whose flags the programs cannot read included (its child is
+# judged by the namespaces it got); setns and a plain fork go on. Nothing is reported for a second container
 # whose cgroup was not added, nor for the host, whose own unshare lives;
 # the programs are gone when the probe exits.
 # All of it for both methods: exit-only (the default on x86_64 with BTF)
@@ -45,6 +46,16 @@ clone_pl='my $p = syscall(56, 0x10000011, 0, 0, 0, 0);
 	if ($p == 0) { syswrite(STDOUT, "child RAN\n"); exec "/bin/true" }
 	die "clone: $!" if $p < 0; waitpid($p, 0); syswrite(STDOUT, "parent RAN on\n")'
 clone3_pl='my $a = pack("Q8", 0x10000000, 0, 0, 0, 17, 0, 0, 0);
+	my $p = syscall(435, $a, 64);
+	if ($p == 0) { syswrite(STDOUT, "child RAN\n"); exec "/bin/true" }
+	die "clone3: $!" if $p < 0; waitpid($p, 0); syswrite(STDOUT, "parent RAN on\n")'
+# The same clone3, its clone_args in a file mapping not faulted in yet: the
+# programs' read of the flags fails where the kernel's copy faults it in.
+clone3_cold_pl='open(my $f, ">", "/x/cargs") or die "cargs: $!";
+	print $f pack("Q8", 0x10000000, 0, 0, 0, 17, 0, 0, 0); close $f;
+	open($f, "<", "/x/cargs") or die "cargs: $!";
+	my $a = syscall(9, 0, 4096, 1, 2, fileno($f), 0);	# PROT_READ, MAP_PRIVATE
+	die "mmap: $!" if $a == -1;
 	my $p = syscall(435, $a, 64);
 	if ($p == 0) { syswrite(STDOUT, "child RAN\n"); exec "/bin/true" }
 	die "clone3: $!" if $p < 0; waitpid($p, 0); syswrite(STDOUT, "parent RAN on\n")'
@@ -182,6 +193,15 @@ observe_with() {
 	# The exit-only method kills the clone's child too, silently.
 	[ "$(grep -c '^killed clone ' "$out")" = 1 ] && [ "$(grep -c '^killed clone3 ' "$out")" = 1 ] ||
 		{ cat "$out" >&2; rt_fail "$method: one clone, not one killed record"; }
+	# Flags unread: the child is killed by the namespace it got (its own
+	# record, ret=0); its parent lives if its own read failed too.
+	cold_killed() { grep -c '^killed clone3 ok ret=0 .*comm=perl route=namespace ' "$out"; }
+	n=$(cold_killed)
+	rt_exec prot perl -e "$clone3_cold_pl" >"$RT_TMP/killed.out" 2>&1
+	rt_assert_not_contains "$RT_TMP/killed.out" "child RAN" "$method: clone3 with cold clone_args: the child ran"
+	cold_more() { [ "$(cold_killed)" -gt "$n" ]; }
+	rt_wait_for 5 cold_more ||
+		{ cat "$out" >&2; rt_fail "$method: no record of the clone3 child killed by its namespaces"; }
 	out2=$(rt_exec prot perl -e 'open(F, "<", "/proc/self/ns/mnt") or die "ns: $!";
 		syscall(308, fileno(F), 0); print "alive\n"' 2>&1)
 	[ "$out2" = alive ] || rt_fail "$method: setns was killed in protect mode ($out2)"
