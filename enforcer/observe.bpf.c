@@ -345,17 +345,18 @@ observe_exit(struct sys_exit_ctx *ctx)
 		return 0;
 	id = bpf_get_current_pid_tgid();
 	idx = (__u32)bpf_get_attach_cookie(ctx);
-	if ((s = bpf_map_lookup_elem(&inflight, &id)) == NULL) {
-		/* A clone's child has none: its parent's was not killed. */
+	s = bpf_map_lookup_elem(&inflight, &id);
+	/* A stash left by a call whose exit we missed is not this call's. */
+	if (s == NULL || s->rule != idx || s->nr != ctx->nr) {
+		/* A clone's child has none (its parent was not killed). */
 		if (ctx->ret == 0 && (cgf->flags & OBSERVE_CGROUP_KILL) &&
 		    (r = bpf_map_lookup_elem(&rules, &idx)) != NULL)
 			kill_escaped_child(r, idx, cgf, ctx->nr, ctx->ret, cg,
 			    none);
-		return 0;
-	}
-	/* A stash left by a call whose exit we missed is not this call's. */
-	if (s->rule != idx || s->nr != ctx->nr)
+		if (s == NULL)
+			return 0;
 		goto done;
+	}
 	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
 		goto done;
 	if ((kind = observe_rule_kind(r, ctx->ret)) != OBSERVE_KIND_NONE)
