@@ -47,14 +47,16 @@
  *   exit-only    at sys_exit, on success. A clone's child leaves the same
  *                call (ret 0, with the parent's registers: the flags are
  *                there) before its first instruction, and is killed there
- *                too, without a record of its own.
+ *                too, without a record of its own (a clone3's child: see
+ *                below).
  * setns is never killed: runc and podman exec join namespaces with it.
  * clone3's flags are read from the caller's memory, like every indirect
  * condition, and that read fails for a page not faulted in yet (the
- * kernel's own copy faults it in) or races another thread: so a clone's
+ * kernel's own copy faults it in) or races another thread; read by the
+ * child, after its parent went on, they can be anything. So a clone's
  * child is also judged at its sys_exit by the namespaces it got
- * (child_escaped), and killed with a record of its own when the flags
- * said nothing.
+ * (child_escaped), a clone3's child by them alone, and killed with a
+ * record of its own.
  *
  * A program may read only the fields its tracepoint has (the kernel
  * refuses to attach one whose context reads go past them, EACCES), so
@@ -224,7 +226,9 @@ emit(const struct observe_rule *r, __u32 idx, __u32 kind, __s32 nr, __s64 ret,
  * the caller (clone3's are in memory: in a page not faulted in yet, the
  * read fails where the kernel's copy does not; another thread can rewrite
  * them). Its parent's: runc's own processes (CLONE_PARENT, in the host's
- * namespaces) may reach a container's cgroup before its namespaces.
+ * namespaces) may reach a container's cgroup before its namespaces. The
+ * container's: a child of CLONE_PARENT has its grandparent's, which may
+ * be outside (conmon, for the container's init).
  */
 static __always_inline int
 child_escaped(const struct observe_cgroup *c)
@@ -232,12 +236,12 @@ child_escaped(const struct observe_cgroup *c)
 	struct task_struct___rt	*t, *p;
 	__u32			 u, m;
 
-	if (c->user_ns == 0 || c->mnt_ns == 0)
-		return 0;	/* the container's are not known */
 	t = (struct task_struct___rt *)bpf_get_current_task();
 	u = BPF_CORE_READ(t, cred, user_ns, ns.inum);
 	m = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
-	if (u == c->user_ns && m == c->mnt_ns)
+	/* The container's, when known (0: its parent's alone decide). */
+	if (c->user_ns != 0 && c->mnt_ns != 0 && u == c->user_ns &&
+	    m == c->mnt_ns)
 		return 0;
 	p = BPF_CORE_READ(t, real_parent);
 	/* A parent exiting already has no nsproxy: 0, which differs. */
@@ -415,6 +419,19 @@ observe_exit_regs(struct sys_exit_ctx *ctx)
 	args[3] = regs.r10;
 	args[4] = regs.r8;
 	args[5] = regs.r9;
+	/*
+	 * A clone3's child: its clone_args were its parent's memory, which
+	 * may hold anything by now (a new thread's parent has returned and
+	 * reused its stack: glibc's pthread_create in runc's init read as
+	 * CLONE_NEWUSER). Judged by the namespaces it got, never by them.
+	 */
+	if (ctx->ret == 0 && (r->flags & OBSERVE_RULE_PARENT) &&
+	    (r->flags & OBSERVE_RULE_COND_INDIRECT)) {
+		if (kills)
+			kill_escaped_child(r, idx, cgf, ctx->nr, ctx->ret, cg,
+			    args);
+		return 0;
+	}
 	v = arg_at(args, r->cond_arg);
 	if ((r->cond_mask != 0 && (r->flags & OBSERVE_RULE_COND_INDIRECT) &&
 	    bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0) ||

@@ -190,9 +190,13 @@ observe_with() {
 	killed "clone(CLONE_NEWUSER)" clone perl -e "$clone_pl"
 	killed "clone3(CLONE_NEWUSER)" clone3 perl -e "$clone3_pl"
 	sleep 0.5
-	# The exit-only method kills the clone's child too, silently.
-	[ "$(grep -c '^killed clone ' "$out")" = 1 ] && [ "$(grep -c '^killed clone3 ' "$out")" = 1 ] ||
+	# The exit-only method kills the clone's child too, silently; a
+	# clone3's child by its namespaces, with a record (two for one call).
+	[ "$(grep -c '^killed clone ' "$out")" = 1 ] ||
 		{ cat "$out" >&2; rt_fail "$method: one clone, not one killed record"; }
+	n=$(grep -c '^killed clone3 ' "$out")
+	[ "$n" = 1 ] || { [ "$method" = exit-only ] && [ "$n" = 2 ]; } ||
+		{ cat "$out" >&2; rt_fail "$method: one clone3, $n killed records"; }
 	# Flags unread: the child is killed by the namespace it got (its own
 	# record, ret=0); its parent lives if its own read failed too.
 	cold_killed() { grep -c '^killed clone3 ok ret=0 .*comm=perl route=namespace ' "$out"; }
@@ -202,6 +206,12 @@ observe_with() {
 	cold_more() { [ "$(cold_killed)" -gt "$n" ]; }
 	rt_wait_for 5 cold_more ||
 		{ cat "$out" >&2; rt_fail "$method: no record of the clone3 child killed by its namespaces"; }
+	# podman exec itself (runc's init starts threads with clone3, whose
+	# clone_args on the parent's stack are gone when the thread reads
+	# them): never killed, however often.
+	for _ in $(seq 10); do
+		rt_exec prot true || rt_fail "$method: podman exec failed in protect mode"
+	done
 	out2=$(rt_exec prot perl -e 'open(F, "<", "/proc/self/ns/mnt") or die "ns: $!";
 		syscall(308, fileno(F), 0); print "alive\n"' 2>&1)
 	[ "$out2" = alive ] || rt_fail "$method: setns was killed in protect mode ($out2)"
