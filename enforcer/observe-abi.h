@@ -137,7 +137,9 @@ observe_rule_kind(const struct observe_rule *r, __s64 ret)
  * Whether a matching call of a protect-mode cgroup that returns ret kills
  * its caller where the exit-only method sees it, at sys_exit: any success,
  * a clone's child (0) included, for reporting stays the parent's. (The
- * enter+exit method kills at sys_enter, before the call runs.)
+ * enter+exit method kills at sys_enter, before the call runs; a clone3's
+ * child is judged by the namespaces it got, not by flags read from memory
+ * that was its parent's: observe.bpf.c, child_escaped.)
  */
 static __always_inline int
 observe_rule_kills(const struct observe_rule *r, __s64 ret)

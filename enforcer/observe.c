@@ -463,7 +463,7 @@ observe_add_cgroup(struct observe *o, uint64_t cgroup_id, bool protect,
 		    " (too many containers)" : "");
 	if (protect && (v.user_ns == 0 || v.mnt_ns == 0))
 		log_info("observe: cgroup %llu: its namespaces are not known: "
-		    "a clone is judged by its flags alone",
+		    "a clone's child is compared with its parent's alone",
 		    (unsigned long long)cgroup_id);
 	if (known)
 		return 0;
