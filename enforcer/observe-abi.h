@@ -1,11 +1,12 @@
 /*
  * observe-abi.h: what enforcer/observe.bpf.c (in the kernel) and
  * enforcer/observe.c (in rtguard) share: map sizes, the per-syscall rule
- * the BPF programs read, the per-thread stash, the ring-buffer record,
- * and the two decisions the kernel side makes (does this call's
- * arguments make it worth stashing; does its result make it worth
- * reporting). Those two are inline here so that the cmocka tests run the
- * very code the BPF programs run.
+ * the BPF programs read, the per-cgroup flags, the per-thread stash, the
+ * ring-buffer record, and the three decisions the kernel side makes (does
+ * this call's arguments make it worth stashing; does its result make it
+ * worth reporting; does it kill its caller in a protect-mode cgroup).
+ * Those are inline here so that the cmocka tests run the very code the
+ * BPF programs run.
  *
  * Only <linux/types.h> types: this header is compiled by clang -target
  * bpf as well as by the C compiler of the rest of rtguard.
@@ -35,11 +36,19 @@
 #define OBSERVE_RULE_COND_ZERO	0x02	/* a zero value matches as well */
 #define OBSERVE_RULE_SUCCESS	0x04	/* ret >= 0 is reported (a change) */
 #define OBSERVE_RULE_PARENT	0x08	/* ... but not 0: the child of a clone */
+/* A new user or mount namespace: in an OBSERVE_CGROUP_KILL cgroup, the
+ * caller (and a clone's child) is killed instead of reported. */
+#define OBSERVE_RULE_KILL	0x10
+
+/* struct observe_cgroup flags (0: observed only) */
+#define OBSERVE_CGROUP_KILL	0x01	/* protect mode: OBSERVE_RULE_KILL applies */
 
 /* struct observe_record kind */
 #define OBSERVE_KIND_NONE	0
 #define OBSERVE_KIND_REFUSAL	1	/* ret is -errno, errno in the rule */
 #define OBSERVE_KIND_CHANGE	2	/* a namespace or mount call worked */
+#define OBSERVE_KIND_KILLED	3	/* OBSERVE_RULE_KILL: the caller was killed;
+					   ret 0 when killed at sys_enter */
 
 /*
  * One per attached syscall, at index = the BPF cookie of its two
@@ -53,6 +62,17 @@ struct observe_rule {
 	__u8	path_arg;	/* user string arguments, or OBSERVE_ARG_NONE */
 	__u8	path2_arg;
 	__u8	pad[4];
+};
+
+/* The cgroups map's value: a watched cgroup. */
+struct observe_cgroup {
+	__u32	flags;
+	/* The container's own namespaces (inode numbers; 0: unknown): a
+	 * clone's child outside them, and outside its parent's, was made
+	 * by a clone into a new one, whatever the flags read said. */
+	__u32	user_ns;
+	__u32	mnt_ns;
+	__u32	pad;
 };
 
 /* Saved at sys_enter for a thread of a watched cgroup, key pid_tgid
@@ -111,6 +131,20 @@ observe_rule_kind(const struct observe_rule *r, __s64 ret)
 	if (ret == 0 && (r->flags & OBSERVE_RULE_PARENT) != 0)
 		return OBSERVE_KIND_NONE;
 	return OBSERVE_KIND_CHANGE;
+}
+
+/*
+ * Whether a matching call of a protect-mode cgroup that returns ret kills
+ * its caller where the exit-only method sees it, at sys_exit: any success,
+ * a clone's child (0) included, for reporting stays the parent's. (The
+ * enter+exit method kills at sys_enter, before the call runs; a clone3's
+ * child is judged by the namespaces it got, not by flags read from memory
+ * that was its parent's: observe.bpf.c, child_escaped.)
+ */
+static __always_inline int
+observe_rule_kills(const struct observe_rule *r, __s64 ret)
+{
+	return (r->flags & OBSERVE_RULE_KILL) != 0 && ret >= 0;
 }
 
 #endif

@@ -18,8 +18,8 @@ observe_open(struct event_base *base, unsigned int flags, observe_cb cb,
 }
 
 int
-observe_add_cgroup(struct observe *o, uint64_t cgroup_id,
-    struct rt_error *err)
+observe_add_cgroup(struct observe *o, uint64_t cgroup_id, bool protect,
+    pid_t ns_pid, struct rt_error *err)
 {
 	return rt_error_set(err, ENOTSUP, "observe: built without BPF");
 }

@@ -10,7 +10,9 @@
  * mount, EBUSY from a file or directory bind-mounted over itself (unlink,
  * rename, rmdir of a mount point). A change is a call that worked and
  * can undo protection: a new user or mount namespace, a mount; those
- * calls refused with EPERM are refusals too (an attempt seen).
+ * calls refused with EPERM are refusals too (an attempt seen). The calls
+ * that make a new user or mount namespace (not setns, which joins one)
+ * kill their caller instead in a cgroup watched in protect mode.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -127,15 +129,18 @@ const struct observe_syscall observe_syscalls[] = {
 	  .only_with = OBSERVE_OPENAT },
 
 	/* what can undo protection: namespaces (flags arg), mounts */
-	CHANGE("unshare", 1, "namespace", NO, NO, NO, 0, NS_FLAGS),
+	{ .name = "unshare", .nargs = 1, .route = "namespace", .path_arg = NO,
+	  .path2_arg = NO, .fd_arg = NO, .cond_arg = 0, .cond_mask = NS_FLAGS,
+	  .errnos = CHANGE_ERRNOS, .success = true, .kills = true },
 	{ .name = "clone", .nargs = 5, .route = "namespace", .path_arg = NO,
 	  .path2_arg = NO, .fd_arg = NO, .cond_arg = 0, .cond_mask = NS_FLAGS,
-	  .errnos = CHANGE_ERRNOS, .success = true, .parent_only = true },
+	  .errnos = CHANGE_ERRNOS, .success = true, .parent_only = true,
+	  .kills = true },
 	/* clone_args.flags is the first member of the struct args[0] points to */
 	{ .name = "clone3", .nargs = 2, .route = "namespace", .path_arg = NO,
 	  .path2_arg = NO, .fd_arg = NO, .cond_arg = 0, .cond_mask = NS_FLAGS,
 	  .cond_indirect = true, .errnos = CHANGE_ERRNOS, .success = true,
-	  .parent_only = true },
+	  .parent_only = true, .kills = true },
 	/* setns(fd, 0) joins whatever namespace fd is: reported too */
 	{ .name = "setns", .nargs = 2, .route = "namespace", .path_arg = NO,
 	  .path2_arg = NO, .fd_arg = 0, .cond_arg = 1, .cond_mask = NS_FLAGS,
@@ -204,6 +209,8 @@ observe_syscall_rule(const struct observe_syscall *s, struct observe_rule *r)
 		r->flags |= OBSERVE_RULE_SUCCESS;
 	if (s->parent_only)
 		r->flags |= OBSERVE_RULE_PARENT;
+	if (s->kills)
+		r->flags |= OBSERVE_RULE_KILL;
 	r->path_arg = rule_arg(s->path_arg);
 	r->path2_arg = rule_arg(s->path2_arg);
 }
@@ -215,6 +222,15 @@ observe_syscall_stashes(const struct observe_syscall *s, uint64_t value)
 
 	observe_syscall_rule(s, &r);
 	return observe_rule_matches(&r, value) != 0;
+}
+
+bool
+observe_syscall_kills(const struct observe_syscall *s, long ret)
+{
+	struct observe_rule	r;
+
+	observe_syscall_rule(s, &r);
+	return observe_rule_kills(&r, ret) != 0;
 }
 
 int

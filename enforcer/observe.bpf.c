@@ -2,20 +2,11 @@
  * observe.bpf.c: the kernel half of enforcer/observe.c, compiled with
  * clang -target bpf and embedded in rtguard (bpftool gen skeleton).
  *
- * Observation only, with one exception: the syscall programs never change
- * a call's outcome (no bpf_override_return, nothing that blocks). The
- * same programs are attached to many syscall tracepoints; the BPF cookie
- * of an attachment is the index of its row in the rules map, so nothing
- * here knows syscall numbers or names.
- *
- * The exception, observe_exec on sched_process_exec: a watched container
- * whose new executable is one of its dynamic loaders (the loaders map)
- * ran the loader directly (as an interpreter the loader is never the
- * executable), which would let it map any file without an exec check.
- * The process is killed there, after the exec and before its first
- * instruction, from the kernel's own view of what was exec'd: no race
- * with a thread rewriting the path, no question to user space, so the
- * loader's exec can be cached in the kernel like any other.
+ * Observation only, with two exceptions, both a SIGKILL of the caller
+ * (bpf_send_signal) and nothing else: no bpf_override_return, nothing
+ * that blocks. The same programs are attached to many syscall
+ * tracepoints; the BPF cookie of an attachment is the index of its row in
+ * the rules map, so nothing here knows syscall numbers or names.
  *
  *   sys_enter_*  observe_enterN: a thread of a watched cgroup (the cgroup
  *                map, filled from user space) whose arguments match the
@@ -31,6 +22,41 @@
  * the kernel's BTF, observe_exit_regs alone does the same from sys_exit
  * by reading the caller's registers (below); observe.c picks it when it
  * loads.
+ *
+ * The first exception, observe_exec on sched_process_exec: a watched
+ * container whose new executable is one of its dynamic loaders (the
+ * loaders map) ran the loader directly (as an interpreter the loader is
+ * never the executable), which would let it map any file without an exec
+ * check. The process is killed there, after the exec and before its
+ * first instruction, from the kernel's own view of what was exec'd: no
+ * race with a thread rewriting the path, no question to user space, so
+ * the loader's exec can be cached in the kernel like any other.
+ *
+ * The second, the rows marked OBSERVE_RULE_KILL (unshare, clone, clone3
+ * with CLONE_NEWUSER or CLONE_NEWNS) in a cgroup watched in protect mode
+ * (OBSERVE_CGROUP_KILL): a mount namespace of the caller's own, with a
+ * user namespace to be root in, is one rtguard's mounts do not cover (a
+ * fresh tmpfs there runs anything). The caller is killed before it runs
+ * an instruction in the new namespace, and one record says so
+ * (OBSERVE_KIND_KILLED) instead of a change:
+ *   enter+exit   at sys_enter, before the call. A clone or clone3 then
+ *                creates nothing: copy_process() finds the signal pending
+ *                under siglock and fails (kernel/fork.c, -ERESTARTNOINTR);
+ *                an unshare completes, and its task dies on the way back
+ *                to user space.
+ *   exit-only    at sys_exit, on success. A clone's child leaves the same
+ *                call (ret 0, with the parent's registers: the flags are
+ *                there) before its first instruction, and is killed there
+ *                too, without a record of its own (a clone3's child: see
+ *                below).
+ * setns is never killed: runc and podman exec join namespaces with it.
+ * clone3's flags are read from the caller's memory, like every indirect
+ * condition, and that read fails for a page not faulted in yet (the
+ * kernel's own copy faults it in) or races another thread; read by the
+ * child, after its parent went on, they can be anything. So a clone's
+ * child is also judged at its sys_exit by the namespaces it got
+ * (child_escaped), a clone3's child by them alone, and killed with a
+ * record of its own.
  *
  * A program may read only the fields its tracepoint has (the kernel
  * refuses to attach one whose context reads go past them, EACCES), so
@@ -64,7 +90,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OBSERVE_MAX_CGROUPS);
 	__type(key, __u64);
-	__type(value, __u8);
+	__type(value, struct observe_cgroup);
 } cgroups SEC(".maps");
 
 struct {
@@ -99,6 +125,41 @@ __u64 lost = 0;
 /* Entries in cgroups, kept by user space: 0 makes every program a no-op. */
 __u32 watched = 0;
 
+/*
+ * The kernel's structures this reads, relocated by libbpf against the
+ * running kernel's BTF (CO-RE): only the fields named here.
+ */
+struct inode___rt {
+	unsigned long		 i_ino;
+} __attribute__((preserve_access_index));
+struct file___rt {
+	struct inode___rt	*f_inode;
+} __attribute__((preserve_access_index));
+struct mm_struct___rt {
+	struct file___rt	*exe_file;
+} __attribute__((preserve_access_index));
+struct ns_common___rt {
+	unsigned int		 inum;
+} __attribute__((preserve_access_index));
+struct mnt_namespace___rt {
+	struct ns_common___rt	 ns;
+} __attribute__((preserve_access_index));
+struct user_namespace___rt {
+	struct ns_common___rt	 ns;
+} __attribute__((preserve_access_index));
+struct nsproxy___rt {
+	struct mnt_namespace___rt *mnt_ns;
+} __attribute__((preserve_access_index));
+struct cred___rt {
+	struct user_namespace___rt *user_ns;
+} __attribute__((preserve_access_index));
+struct task_struct___rt {
+	struct mm_struct___rt	*mm;
+	struct nsproxy___rt	*nsproxy;
+	const struct cred___rt	*cred;
+	struct task_struct___rt	*real_parent;
+} __attribute__((preserve_access_index));
+
 static __always_inline __u64
 arg_at(const __u64 *args, __u32 i)
 {
@@ -112,65 +173,6 @@ arg_at(const __u64 *args, __u32 i)
 	}
 	return 0;
 }
-
-/*
- * Cheapest test first: these run on every watched syscall of the whole
- * host. An argument condition that fails (an mmap without PROT_EXEC, a
- * fork, a read-only open) costs an inlined array lookup and no hashing;
- * the cgroup lookup comes next, and a read of user memory (clone3,
- * openat2) only for a thread of a watched cgroup.
- */
-static __always_inline int
-enter(struct sys_enter_ctx *ctx, const int nargs)
-{
-	struct observe_stash	 s = {};
-	struct observe_rule	*r;
-	__u64			 cg, id, v;
-	__u32			 idx;
-	int			 i;
-
-	if (watched == 0)
-		return 0;
-	idx = (__u32)bpf_get_attach_cookie(ctx);
-	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
-		return 0;
-#pragma unroll
-	for (i = 0; i < OBSERVE_NARGS; i++)
-		if (i < nargs)
-			s.args[i] = ctx->args[i];
-	v = arg_at(s.args, r->cond_arg);
-	if (!(r->flags & OBSERVE_RULE_COND_INDIRECT) &&
-	    !observe_rule_matches(r, v))
-		return 0;
-	cg = bpf_get_current_cgroup_id();
-	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
-		return 0;
-	if (r->flags & OBSERVE_RULE_COND_INDIRECT) {
-		/* clone3's clone_args.flags, openat2's open_how.flags */
-		if (bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0)
-			return 0;
-		if (!observe_rule_matches(r, v))
-			return 0;
-	}
-	s.rule = idx;
-	s.nr = ctx->nr;
-	id = bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&inflight, &id, &s, BPF_ANY);
-	return 0;
-}
-
-SEC("tracepoint")
-int observe_enter1(struct sys_enter_ctx *ctx) { return enter(ctx, 1); }
-SEC("tracepoint")
-int observe_enter2(struct sys_enter_ctx *ctx) { return enter(ctx, 2); }
-SEC("tracepoint")
-int observe_enter3(struct sys_enter_ctx *ctx) { return enter(ctx, 3); }
-SEC("tracepoint")
-int observe_enter4(struct sys_enter_ctx *ctx) { return enter(ctx, 4); }
-SEC("tracepoint")
-int observe_enter5(struct sys_enter_ctx *ctx) { return enter(ctx, 5); }
-SEC("tracepoint")
-int observe_enter6(struct sys_enter_ctx *ctx) { return enter(ctx, 6); }
 
 static __always_inline void
 read_path(char *dst, const __u64 *args, __u8 arg)
@@ -189,8 +191,8 @@ read_path(char *dst, const __u64 *args, __u8 arg)
 
 /* One ring-buffer record for a reported call, or one more lost. */
 static __always_inline void
-emit(struct sys_exit_ctx *ctx, const struct observe_rule *r, __u32 idx,
-    __u32 kind, __u64 cg, __u64 id, const __u64 *args)
+emit(const struct observe_rule *r, __u32 idx, __u32 kind, __s32 nr, __s64 ret,
+    __u64 cg, __u64 id, const __u64 *args)
 {
 	struct observe_record	*rec;
 	int			 i;
@@ -206,9 +208,9 @@ emit(struct sys_exit_ctx *ctx, const struct observe_rule *r, __u32 idx,
 #pragma unroll
 	for (i = 0; i < OBSERVE_NARGS; i++)
 		rec->args[i] = args[i];
-	rec->ret = ctx->ret;
+	rec->ret = ret;
 	rec->rule = idx;
-	rec->nr = ctx->nr;
+	rec->nr = nr;
 	rec->kind = kind;
 	rec->pad = 0;
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
@@ -217,11 +219,123 @@ emit(struct sys_exit_ctx *ctx, const struct observe_rule *r, __u32 idx,
 	bpf_ringbuf_submit(rec, 0);
 }
 
+/*
+ * A clone's child, at its sys_exit (before its first instruction), in a
+ * user or mount namespace that is neither the container's nor its
+ * parent's: the clone made one. This does not trust the flags read from
+ * the caller (clone3's are in memory: in a page not faulted in yet, the
+ * read fails where the kernel's copy does not; another thread can rewrite
+ * them). Its parent's: runc's own processes (CLONE_PARENT, in the host's
+ * namespaces) may reach a container's cgroup before its namespaces. The
+ * container's: a child of CLONE_PARENT has its grandparent's, which may
+ * be outside (conmon, for the container's init).
+ */
+static __always_inline int
+child_escaped(const struct observe_cgroup *c)
+{
+	struct task_struct___rt	*t, *p;
+	__u32			 u, m;
+
+	t = (struct task_struct___rt *)bpf_get_current_task();
+	u = BPF_CORE_READ(t, cred, user_ns, ns.inum);
+	m = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	/* The container's, when known (0: its parent's alone decide). */
+	if (c->user_ns != 0 && c->mnt_ns != 0 && u == c->user_ns &&
+	    m == c->mnt_ns)
+		return 0;
+	p = BPF_CORE_READ(t, real_parent);
+	/* A parent exiting already has no nsproxy: 0, which differs. */
+	return u != BPF_CORE_READ(p, cred, user_ns, ns.inum) ||
+	    m != BPF_CORE_READ(p, nsproxy, mnt_ns, ns.inum);
+}
+
+/* A clone's child that escaped (child_escaped) in protect mode: killed. */
+static __always_inline void
+kill_escaped_child(const struct observe_rule *r, __u32 idx,
+    const struct observe_cgroup *c, __s32 nr, __s64 ret, __u64 cg,
+    const __u64 *args)
+{
+	if (ret != 0 || !(r->flags & OBSERVE_RULE_PARENT) ||
+	    !observe_rule_kills(r, ret) || !(c->flags & OBSERVE_CGROUP_KILL))
+		return;
+	if (child_escaped(c) && bpf_send_signal(9) == 0)
+		emit(r, idx, OBSERVE_KIND_KILLED, nr, ret, cg,
+		    bpf_get_current_pid_tgid(), args);
+}
+
+/*
+ * Cheapest test first: these run on every watched syscall of the whole
+ * host. An argument condition that fails (an mmap without PROT_EXEC, a
+ * fork, a read-only open) costs an inlined array lookup and no hashing;
+ * the cgroup lookup comes next, and a read of user memory (clone3,
+ * openat2) only for a thread of a watched cgroup.
+ */
+static __always_inline int
+enter(struct sys_enter_ctx *ctx, const int nargs)
+{
+	struct observe_stash	 s = {};
+	struct observe_rule	*r;
+	struct observe_cgroup	*cgf;
+	__u64			 cg, id, v;
+	__u32			 idx;
+	int			 i;
+
+	if (watched == 0)
+		return 0;
+	idx = (__u32)bpf_get_attach_cookie(ctx);
+	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
+		return 0;
+#pragma unroll
+	for (i = 0; i < OBSERVE_NARGS; i++)
+		if (i < nargs)
+			s.args[i] = ctx->args[i];
+	v = arg_at(s.args, r->cond_arg);
+	if (!(r->flags & OBSERVE_RULE_COND_INDIRECT) &&
+	    !observe_rule_matches(r, v))
+		return 0;
+	cg = bpf_get_current_cgroup_id();
+	if ((cgf = bpf_map_lookup_elem(&cgroups, &cg)) == NULL)
+		return 0;
+	if (r->flags & OBSERVE_RULE_COND_INDIRECT) {
+		/* clone3's clone_args.flags, openat2's open_how.flags */
+		if (bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0)
+			return 0;
+		if (!observe_rule_matches(r, v))
+			return 0;
+	}
+	id = bpf_get_current_pid_tgid();
+	/* Before the call: nothing stashed, so no change reported either. */
+	if ((r->flags & OBSERVE_RULE_KILL) && (cgf->flags & OBSERVE_CGROUP_KILL) &&
+	    bpf_send_signal(9) == 0) {
+		emit(r, idx, OBSERVE_KIND_KILLED, ctx->nr, 0, cg, id, s.args);
+		return 0;
+	}
+	s.rule = idx;
+	s.nr = ctx->nr;
+	bpf_map_update_elem(&inflight, &id, &s, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint")
+int observe_enter1(struct sys_enter_ctx *ctx) { return enter(ctx, 1); }
+SEC("tracepoint")
+int observe_enter2(struct sys_enter_ctx *ctx) { return enter(ctx, 2); }
+SEC("tracepoint")
+int observe_enter3(struct sys_enter_ctx *ctx) { return enter(ctx, 3); }
+SEC("tracepoint")
+int observe_enter4(struct sys_enter_ctx *ctx) { return enter(ctx, 4); }
+SEC("tracepoint")
+int observe_enter5(struct sys_enter_ctx *ctx) { return enter(ctx, 5); }
+SEC("tracepoint")
+int observe_enter6(struct sys_enter_ctx *ctx) { return enter(ctx, 6); }
+
 /* The enter+exit method: the arguments come from the stash. */
 SEC("tracepoint")
 int
 observe_exit(struct sys_exit_ctx *ctx)
 {
+	__u64			 none[OBSERVE_NARGS] = {};
+	struct observe_cgroup	*cgf;
 	struct observe_stash	*s;
 	struct observe_rule	*r;
 	__u64			 cg, id;
@@ -231,19 +345,26 @@ observe_exit(struct sys_exit_ctx *ctx)
 		return 0;
 	/* The small cgroups map stays in cache; the stash map would not. */
 	cg = bpf_get_current_cgroup_id();
-	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+	if ((cgf = bpf_map_lookup_elem(&cgroups, &cg)) == NULL)
 		return 0;
 	id = bpf_get_current_pid_tgid();
-	if ((s = bpf_map_lookup_elem(&inflight, &id)) == NULL)
-		return 0;
 	idx = (__u32)bpf_get_attach_cookie(ctx);
+	s = bpf_map_lookup_elem(&inflight, &id);
 	/* A stash left by a call whose exit we missed is not this call's. */
-	if (s->rule != idx || s->nr != ctx->nr)
+	if (s == NULL || s->rule != idx || s->nr != ctx->nr) {
+		/* A clone's child has none (its parent was not killed). */
+		if (ctx->ret == 0 && (cgf->flags & OBSERVE_CGROUP_KILL) &&
+		    (r = bpf_map_lookup_elem(&rules, &idx)) != NULL)
+			kill_escaped_child(r, idx, cgf, ctx->nr, ctx->ret, cg,
+			    none);
+		if (s == NULL)
+			return 0;
 		goto done;
+	}
 	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
 		goto done;
 	if ((kind = observe_rule_kind(r, ctx->ret)) != OBSERVE_KIND_NONE)
-		emit(ctx, r, idx, kind, cg, id, s->args);
+		emit(r, idx, kind, ctx->nr, ctx->ret, cg, id, s->args);
 done:
 	bpf_map_delete_elem(&inflight, &id);
 	return 0;
@@ -269,19 +390,25 @@ observe_exit_regs(struct sys_exit_ctx *ctx)
 {
 	struct x86_64_regs	 regs;
 	struct observe_rule	*r;
+	struct observe_cgroup	*cgf;
 	__u64			 args[OBSERVE_NARGS], cg, id, v;
 	__u32			 idx, kind;
+	int			 kills;
 
 	if (watched == 0)
 		return 0;
 	idx = (__u32)bpf_get_attach_cookie(ctx);
 	if ((r = bpf_map_lookup_elem(&rules, &idx)) == NULL)
 		return 0;
-	if ((kind = observe_rule_kind(r, ctx->ret)) == OBSERVE_KIND_NONE)
+	kind = observe_rule_kind(r, ctx->ret);
+	kills = observe_rule_kills(r, ctx->ret);
+	if (kind == OBSERVE_KIND_NONE && !kills)
 		return 0;
 	cg = bpf_get_current_cgroup_id();
-	if (bpf_map_lookup_elem(&cgroups, &cg) == NULL)
+	if ((cgf = bpf_map_lookup_elem(&cgroups, &cg)) == NULL)
 		return 0;
+	if (kind == OBSERVE_KIND_NONE && !(cgf->flags & OBSERVE_CGROUP_KILL))
+		return 0;	/* a clone's child, observed only */
 	if (bpf_probe_read_kernel(&regs, sizeof(regs),
 	    (const void *)bpf_task_pt_regs(bpf_get_current_task_btf())) != 0)
 		return 0;
@@ -292,34 +419,43 @@ observe_exit_regs(struct sys_exit_ctx *ctx)
 	args[3] = regs.r10;
 	args[4] = regs.r8;
 	args[5] = regs.r9;
-	v = arg_at(args, r->cond_arg);
-	if (r->cond_mask != 0 && (r->flags & OBSERVE_RULE_COND_INDIRECT) &&
-	    bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0)
+	/*
+	 * A clone3's child: its clone_args were its parent's memory, which
+	 * may hold anything by now (a new thread's parent has returned and
+	 * reused its stack: glibc's pthread_create in runc's init read as
+	 * CLONE_NEWUSER). Judged by the namespaces it got, never by them.
+	 */
+	if (ctx->ret == 0 && (r->flags & OBSERVE_RULE_PARENT) &&
+	    (r->flags & OBSERVE_RULE_COND_INDIRECT)) {
+		if (kills)
+			kill_escaped_child(r, idx, cgf, ctx->nr, ctx->ret, cg,
+			    args);
 		return 0;
-	if (!observe_rule_matches(r, v))
+	}
+	v = arg_at(args, r->cond_arg);
+	if ((r->cond_mask != 0 && (r->flags & OBSERVE_RULE_COND_INDIRECT) &&
+	    bpf_probe_read_user(&v, sizeof(v), (const void *)v) != 0) ||
+	    !observe_rule_matches(r, v)) {
+		/* The flags say nothing: a clone's child says what it got. */
+		if (kills)
+			kill_escaped_child(r, idx, cgf, ctx->nr, ctx->ret, cg,
+			    args);
+		return 0;
+	}
+	if (kills && (cgf->flags & OBSERVE_CGROUP_KILL) &&
+	    bpf_send_signal(9) == 0) {
+		/* A clone's child dies silently: the parent's is the record. */
+		if (kind == OBSERVE_KIND_NONE)
+			return 0;
+		kind = OBSERVE_KIND_KILLED;
+	}
+	if (kind == OBSERVE_KIND_NONE)
 		return 0;
 	id = bpf_get_current_pid_tgid();
-	emit(ctx, r, idx, kind, cg, id, args);
+	emit(r, idx, kind, ctx->nr, ctx->ret, cg, id, args);
 	return 0;
 }
 #endif
-
-/*
- * The kernel's structures this reads, relocated by libbpf against the
- * running kernel's BTF (CO-RE): only the fields named here.
- */
-struct inode___rt {
-	unsigned long		 i_ino;
-} __attribute__((preserve_access_index));
-struct file___rt {
-	struct inode___rt	*f_inode;
-} __attribute__((preserve_access_index));
-struct mm_struct___rt {
-	struct file___rt	*exe_file;
-} __attribute__((preserve_access_index));
-struct task_struct___rt {
-	struct mm_struct___rt	*mm;
-} __attribute__((preserve_access_index));
 
 /* tracepoint/sched/sched_process_exec: see its format file. */
 struct sched_process_exec_ctx {

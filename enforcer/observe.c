@@ -268,8 +268,16 @@ observe_record(void *ctx, void *data, size_t size)
 		return 0;
 	s = &observe_syscalls[k->rule];
 	memset(&r, 0, sizeof(r));
-	r.kind = k->kind == OBSERVE_KIND_CHANGE ? OBSERVE_CHANGE :
-	    OBSERVE_REFUSAL;
+	switch (k->kind) {
+	case OBSERVE_KIND_CHANGE:
+		r.kind = OBSERVE_CHANGE;
+		break;
+	case OBSERVE_KIND_KILLED:
+		r.kind = OBSERVE_KILLED;
+		break;
+	default:
+		r.kind = OBSERVE_REFUSAL;
+	}
 	r.cgroup_id = k->cgroup_id;
 	r.pid = (pid_t)(k->pid_tgid >> 32);
 	r.tid = (pid_t)(k->pid_tgid & 0xffffffff);
@@ -459,22 +467,53 @@ fail:
 	return rc;
 }
 
-int
-observe_add_cgroup(struct observe *o, uint64_t cgroup_id,
-    struct rt_error *err)
+/* The inode number of /proc/PID/ns/NAME, 0 when unknown. */
+static __u32
+ns_inum(pid_t pid, const char *name)
 {
-	__u64	key = cgroup_id;
-	__u8	one = 1;
-	int	rc;
+	char		path[64];
+	struct stat	st;
 
-	rc = bpf_map__update_elem(o->skel->maps.cgroups, &key, sizeof(key),
-	    &one, sizeof(one), BPF_NOEXIST);
-	if (rc == -EEXIST)
+	if (pid <= 0)
 		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	if (stat(path, &st) != 0)
+		return 0;
+	return (__u32)st.st_ino;
+}
+
+int
+observe_add_cgroup(struct observe *o, uint64_t cgroup_id, bool protect,
+    pid_t ns_pid, struct rt_error *err)
+{
+	struct observe_cgroup	v, old;
+	__u64			key = cgroup_id;
+	bool			known;
+	int			rc;
+
+	memset(&v, 0, sizeof(v));
+	v.flags = protect ? OBSERVE_CGROUP_KILL : 0;
+	v.user_ns = ns_inum(ns_pid, "user");
+	v.mnt_ns = ns_inum(ns_pid, "mnt");
+	known = bpf_map__lookup_elem(o->skel->maps.cgroups, &key, sizeof(key),
+	    &old, sizeof(old), 0) == 0;
+	/* Known namespaces are kept when a later call does not know them. */
+	if (known && v.user_ns == 0 && v.mnt_ns == 0) {
+		v.user_ns = old.user_ns;
+		v.mnt_ns = old.mnt_ns;
+	}
+	rc = bpf_map__update_elem(o->skel->maps.cgroups, &key, sizeof(key),
+	    &v, sizeof(v), known ? BPF_EXIST : BPF_NOEXIST);
 	if (rc != 0)
 		return rt_error_sys(err, -rc, "observe: watching cgroup %llu%s",
 		    (unsigned long long)cgroup_id, rc == -E2BIG ?
 		    " (too many containers)" : "");
+	if (protect && (v.user_ns == 0 || v.mnt_ns == 0))
+		log_info("observe: cgroup %llu: its namespaces are not known: "
+		    "a clone's child is compared with its parent's alone",
+		    (unsigned long long)cgroup_id);
+	if (known)
+		return 0;
 	/* The programs read it through the mmapped .bss; only we write. */
 	__atomic_store_n(&o->skel->bss->watched, o->skel->bss->watched + 1,
 	    __ATOMIC_RELAXED);

@@ -9,8 +9,10 @@
  * then refuses an exec, a PROT_EXEC map or a write by itself, before any
  * fanotify event. Those refusals are reported here, with the calls that
  * can undo protection (new user or mount namespaces, mounts) that worked.
- * Observation only, but for one thing: a loader run directly in a watched
- * container (observe_add_loader) is killed before its first instruction.
+ * Observation only, but for two things, each killed before its first
+ * instruction: a loader run directly in a watched container
+ * (observe_add_loader), and a process of a cgroup watched in protect mode
+ * that makes a user or mount namespace of its own (observe_add_cgroup).
  *
  * Needs syscall tracepoints (CONFIG_FTRACE_SYSCALLS), BPF tracepoint
  * programs and cgroup v2 (bpf_get_current_cgroup_id); no kprobes, no
@@ -32,6 +34,17 @@
  *   after a refused mmap).
  * - runc checks faccessat(X_OK) itself before executing a podman exec
  *   command: that refusal involves no execve and is not seen.
+ * - clone3's flags (and openat2's) live in the caller's memory: the
+ *   program's read fails for a page not faulted in yet, and another
+ *   thread can rewrite them around it, so a clone3 into a new namespace
+ *   may go unreported. In protect mode, with the container's namespaces
+ *   known (observe_add_cgroup), its child is killed anyway at its own
+ *   sys_exit, by the namespaces it is in. unshare's and clone's flags are
+ *   registers, read as the kernel did.
+ * - A clone3 with CLONE_INTO_CGROUP puts its child in another cgroup,
+ *   watched or not (the first limit): the enter+exit method kills the
+ *   parent before the child exists, the exit-only method cannot kill a
+ *   child it does not watch.
  */
 #ifndef RTGUARD_OBSERVE_H
 #define RTGUARD_OBSERVE_H
@@ -49,6 +62,9 @@ struct observe;
 enum observe_kind {
 	OBSERVE_REFUSAL = 1,	/* the kernel refused the call: ret is -errno */
 	OBSERVE_CHANGE,		/* a namespace or mount call worked: ret >= 0 */
+	OBSERVE_KILLED,		/* a new user or mount namespace in protect
+				   mode: the caller was killed (ret is the
+				   call's result, 0 if killed before it ran) */
 };
 
 struct refusal {
@@ -91,9 +107,20 @@ typedef void (*observe_cb)(const struct refusal *r, void *arg);
 int	observe_open(struct event_base *base, unsigned int flags,
 	    observe_cb cb, void *arg, struct observe **out,
 	    struct rt_error *err);
-/* Watch the processes whose cgroup v2 id is cgroup_id (not descendants). */
-int	observe_add_cgroup(struct observe *o, uint64_t cgroup_id,
-	    struct rt_error *err);
+/*
+ * Watch the processes whose cgroup v2 id is cgroup_id (not descendants).
+ * protect: the container is protected by rtguard's mounts, so a process
+ * there that makes a user or mount namespace of its own (unshare, clone,
+ * clone3; not setns) is killed before it runs an instruction in it, and
+ * reported as OBSERVE_KILLED; otherwise such a call is an OBSERVE_CHANGE.
+ * ns_pid, a process in the container's own user and mount namespaces (its
+ * init), or 0: with it a clone's child is judged by the namespaces it got
+ * as well as by the flags the caller passed (which clone3 keeps in
+ * memory, where a read can fail or race). Adding a watched cgroup again
+ * sets its mode.
+ */
+int	observe_add_cgroup(struct observe *o, uint64_t cgroup_id, bool protect,
+	    pid_t ns_pid, struct rt_error *err);
 void	observe_remove_cgroup(struct observe *o, uint64_t cgroup_id);
 /*
  * A dynamic loader of the container of cgroup_id, by its (overlay) inode:
@@ -140,6 +167,7 @@ struct observe_syscall {
 	uint64_t	 errnos;	/* bit e: -e is a refusal */
 	bool		 success;	/* ret >= 0 is a change */
 	bool		 parent_only;	/* ... but not the child's 0 (clone) */
+	bool		 kills;		/* protect mode: kills the caller instead */
 	unsigned int	 only_with;	/* observe_open flag it needs, or 0 */
 };
 
@@ -156,6 +184,8 @@ bool	observe_syscall_stashes(const struct observe_syscall *s,
 	    uint64_t value);
 /* OBSERVE_REFUSAL, OBSERVE_CHANGE, or 0: not reported. */
 int	observe_syscall_kind(const struct observe_syscall *s, long ret);
+/* Whether a matching call returning ret kills at sys_exit (protect mode). */
+bool	observe_syscall_kills(const struct observe_syscall *s, long ret);
 /* Fill the kernel's row (struct observe_rule of observe-abi.h). */
 struct observe_rule;
 void	observe_syscall_rule(const struct observe_syscall *s,

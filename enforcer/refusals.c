@@ -7,11 +7,14 @@
  * (EACCES) and every write into a protected directory (EROFS) before any
  * fanotify event: each such refusal the observer reports becomes one
  * record and alert line with its route, aggregated like the others. The
- * calls that can undo protection (a new user or mount namespace, a mount)
- * are reported as a loud status line and mark the container partly
- * protected. execve's EPERM is fanotify's own refusal, recorded already.
+ * calls that can undo protection (a mount, a setns) are reported as a
+ * loud status line and mark the container partly protected. A new user or
+ * mount namespace would escape the mounts altogether: the kernel side
+ * kills its maker in protect mode, and that is a denied record, route
+ * "namespace". execve's EPERM is fanotify's own refusal, recorded already.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,6 +87,45 @@ refused(struct enforcer *enf, struct enf_container *ec,
 	alerts_record(enf, ec, &who, kind, path, true, r->route, reason);
 }
 
+/* "unshare(CLONE_NEWUSER|CLONE_NEWNS)"; clone3's flags are not in args. */
+static void
+ns_call(const struct refusal *r, char *buf, size_t size)
+{
+	uint64_t	f = r->args[0];
+
+	if (strcmp(r->syscall, "clone3") == 0) {
+		snprintf(buf, size, "clone3(CLONE_NEWUSER or CLONE_NEWNS)");
+		return;
+	}
+	snprintf(buf, size, "%s(%s%s%s)", r->syscall,
+	    f & CLONE_NEWUSER ? "CLONE_NEWUSER" : "",
+	    (f & CLONE_NEWUSER) && (f & CLONE_NEWNS) ? "|" : "",
+	    f & CLONE_NEWNS ? "CLONE_NEWNS" : "");
+}
+
+static void
+killed(struct enforcer *enf, struct enf_container *ec,
+    const struct refusal *r)
+{
+	static const char	 reason[] = "a new user or mount namespace "
+	    "would escape rtguard's mounts (a tmpfs there runs anything): "
+	    "killed before its first instruction in it";
+	struct proc_identity	 who;
+	char			 call[64];
+
+	ns_call(r, call, sizeof(call));
+	log_info("container %.12s: pid %d (%s) killed: %s", ec->c->id,
+	    (int)r->pid, r->comm, call);
+	if (alerts_repeat(enf, ec, EVENT_EXEC, call, true, reason))
+		return;
+	/* Killed already, most likely: the BPF side's comm stands in. */
+	procinfo_identity(r->tid, &who);
+	who.pid = r->pid;
+	if (who.comm[0] == '\0')
+		snprintf(who.comm, sizeof(who.comm), "%s", r->comm);
+	alerts_record(enf, ec, &who, EVENT_EXEC, call, true, r->route, reason);
+}
+
 static void
 changed(struct enforcer *enf, struct enf_container *ec,
     const struct refusal *r)
@@ -119,10 +161,17 @@ enf_observed(const struct refusal *r, void *arg)
 
 	if ((ec = by_cgroup(enf, r->cgroup_id)) == NULL)
 		return;		/* gone meanwhile */
-	if (r->kind == OBSERVE_REFUSAL)
+	switch (r->kind) {
+	case OBSERVE_REFUSAL:
 		refused(enf, ec, r);
-	else
+		break;
+	case OBSERVE_KILLED:
+		killed(enf, ec, r);
+		break;
+	case OBSERVE_CHANGE:
 		changed(enf, ec, r);
+		break;
+	}
 }
 
 void
@@ -134,7 +183,8 @@ enf_observe_container(struct enf_container *ec, bool started)
 	if (ec->enf->observe == NULL)
 		return;
 	if (cgroup_v2_id_of_pid(ec->c->init_pid, &ec->cgroup_id, &err) < 0 ||
-	    observe_add_cgroup(ec->enf->observe, ec->cgroup_id, &err) < 0) {
+	    observe_add_cgroup(ec->enf->observe, ec->cgroup_id,
+	    ec->mode == POLICY_MODE_PROTECT, ec->c->init_pid, &err) < 0) {
 		ec->cgroup_id = 0;
 		log_warnx("container %.12s: the kernel's refusals will not be "
 		    "recorded: %s", ec->c->id, err.msg);

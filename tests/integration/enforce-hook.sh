@@ -7,7 +7,9 @@
 # learned command runs. A new image pushed under the baseline's tag is
 # monitored, not enforced with hashes that cannot match, and says so. With
 # no enforcer the hook lets containers start; with an enforcer that does
-# not answer, the container does not start and the error says why.
+# not answer, the container does not start and the error says why. runc's
+# own setup after the hook and podman exec are never killed as making a
+# namespace of their own.
 . "$(dirname "$0")/lib.sh"
 rt_setup
 rt_audit_lock
@@ -68,6 +70,8 @@ out=$(hrun "$RT_NGINX" sh -c 'i=0; f=0; while [ $i -lt 300 ]; do /usr/bin/id >/d
 out=$(hrun "$RT_NGINX" sh -c 'sleep 0.01; /usr/bin/whoami' 2>&1) && rt_fail "whoami ran after 10 ms: $out"
 rt_run late "$RT_NGINX" sleep 600; late=$RT_ID
 out=$(rt_exec late /usr/bin/whoami 2>&1) && rt_fail "whoami ran by podman exec right after start: $out"
+# runc's exec joins the container's namespaces (setns): never killed.
+rt_exec late ls / >/dev/null || rt_fail "podman exec of a learned command failed"
 grep -q "protected: .*mounts" <(grep "container ${late:0:12}" "$RT_TMP/enforce-$a.out") ||
 	{ cat "$RT_TMP/enforce-$a.out" >&2; rt_fail "the late container was not protected at start"; }
 # 4. A learned command runs, and the protection is in place before it.
@@ -94,5 +98,10 @@ grep -q "did not answer" <<<"$out" || rt_fail "the hook's failure does not say w
 [ $(( $(date +%s) - start )) -le 25 ] || rt_fail "the hook waited longer than its timeout"
 out=$(hrun "$RT_NGINX" /usr/bin/ls / 2>&1) || rt_fail "after SIGCONT, a learned command failed: $out"
 rt_enforce_stop hook
+# runc's own setup after the hook (pivot_root, mounts) and podman exec
+# made no user or mount namespace in a protected cgroup: nothing killed.
+! rt_alerted $a '.route == "namespace"' ||
+	{ grep '"namespace"' "$RT_TMP/alerts-$a.jsonl" >&2; rt_fail "runc's setup or podman exec was killed"; }
+! grep -q ") killed: " "$RT_TMP/enforce-$a.out" || rt_fail "the enforcer killed a process of runc's setup"
 for img in "${_rt_images[@]}"; do podman rmi -f "$img" >/dev/null 2>&1; done
 rt_pass

@@ -62,6 +62,41 @@ unlink($path);
 exec { "/proc/self/fd/" . fileno($f) } "x";
 print "exec: $!\n";
 PL
+cat >"$t/nsescape.pl" <<'PL'
+# In a new user + mount namespace of its own (made by `unshare -U -r -m`
+# around it, or here by clone or clone3 with CLONE_NEWUSER|CLONE_NEWNS):
+# a fresh tmpfs on /mnt, a copy of touch there, run: it makes the marker.
+my ($marker, $how) = @ARGV;
+my ($src, $dst, $type) = ("t", "/mnt", "tmpfs");
+sub escape {
+	syscall(165, $src, $dst, $type, 0, 0) == 0 or die "mount: $!\n";
+	system("cp", "/usr/bin/touch", "/mnt/x") == 0 or die "cp failed\n";
+	exec { "/mnt/x" } "x", $marker;
+	die "exec: $!\n";
+}
+escape() if !defined $how;
+my $flags = 0x10000000 | 0x00020000;	# CLONE_NEWUSER | CLONE_NEWNS
+my $p;
+my $args = pack("Q8", $flags, 0, 0, 0, 17, 0, 0, 0);	# exit_signal SIGCHLD
+if ($how eq "clone") {
+	$p = syscall(56, $flags | 17, 0, 0, 0, 0);
+} elsif ($how eq "clone3-cold") {
+	# clone_args in a file mapping not faulted in: a BPF read of it fails
+	open(my $f, ">", "/tmp/cargs") or die "cargs: $!\n";
+	print $f $args;
+	close $f;
+	open($f, "<", "/tmp/cargs") or die "cargs: $!\n";
+	my $a = syscall(9, 0, 4096, 1, 2, fileno($f), 0);	# PROT_READ, MAP_PRIVATE
+	die "mmap: $!\n" if $a == -1;
+	$p = syscall(435, $a, length($args));
+} else {
+	$p = syscall(435, $args, length($args));
+}
+die "$how: $!\n" if $p < 0;
+escape() if $p == 0;
+waitpid($p, 0);
+print "parent alive\n";
+PL
 cat >"$t/dl.pl" <<'PL'
 require DynaLoader;
 my $h = DynaLoader::dl_load_file($ARGV[0], 0);
@@ -186,14 +221,34 @@ refused "the engine's /etc/hostname" "$rofs" sh -c 'echo evil > /etc/hostname'
 refused "the engine's /etc/resolv.conf" "$rofs" sh -c 'echo nameserver 1.2.3.4 > /etc/resolv.conf'
 refused "write in /usr/local" "$rofs" cp /usr/bin/ls /usr/local/bin/ls2
 
-# A user and mount namespace of its own, with a fresh tmpfs in it: out of
-# the mounts' reach (README, Known limits), but never silent.
-rt_exec web unshare -U -r -m sh -c 'mount -t tmpfs t /mnt && cp /usr/bin/ls /mnt/x && /mnt/x / >/dev/null' 2>/dev/null
+# A user and mount namespace of its own, with a fresh tmpfs in it, is out
+# of the mounts' reach: the kernel kills its maker first (the observer, in
+# protect mode), so the copy on /mnt never runs and its marker never
+# appears. By unshare(1), and by a fork into one with clone and clone3.
 if grep -q "recording the kernel's own refusals" "$RT_TMP/enforce-routes.out"; then
-	rt_wait_for 5 rt_alerted routes '.type == "undo" and (.reason | test("namespace|mount"))' ||
-		{ cat "$RT_TMP/alerts-routes.jsonl" >&2; rt_fail "a new user and mount namespace was not reported"; }
-	rt_wait_for 5 grep -q "container ${web:0:12}: protection may be undone" "$RT_TMP/enforce-routes.out" ||
-		rt_fail "the log does not say protection may be undone"
+	killed_ns="rc=137|Killed"
+	refused "unshare -U -r -m and a tmpfs" "$killed_ns" unshare -U -r -m perl /t/nsescape.pl /tmp/escaped-unshare
+	refused "clone(CLONE_NEWUSER|CLONE_NEWNS) and a tmpfs" "$killed_ns" perl /t/nsescape.pl /tmp/escaped-clone clone
+	refused "clone3(CLONE_NEWUSER|CLONE_NEWNS) and a tmpfs" "$killed_ns" perl /t/nsescape.pl /tmp/escaped-clone3 clone3
+	# Flags the kernel reads but the observer cannot: the child is killed
+	# by the namespaces it got (its parent may live).
+	rt_exec web perl /t/nsescape.pl /tmp/escaped-clone3-cold clone3-cold >/dev/null 2>&1
+	sleep 0.5	# a child that escaped would have made its marker by now
+	# (sh's own test: /usr/bin/test is not learned, its exec would fail)
+	for m in unshare clone clone3 clone3-cold; do
+		rt_exec web sh -c "[ ! -e /tmp/escaped-$m ]" ||
+			rt_fail "the copy on a tmpfs of a new namespace ran ($m)"
+	done
+	rt_exec web sh -c 'echo x > /tmp/escaped-probe && [ -e /tmp/escaped-probe ]' ||
+		rt_fail "test bug: the marker check cannot see a marker"
+	rt_exec web rm -f /tmp/escaped-probe
+	rt_wait_for 5 grep -q "container ${web:0:12}: pid [0-9]* (perl) killed: clone3" "$RT_TMP/enforce-routes.out" ||
+		{ tail -20 "$RT_TMP/enforce-routes.out" >&2; rt_fail "the log does not say the clone3 was killed"; }
+	# setns joins a namespace (runc, podman exec): never killed.
+	out=$(rt_exec web perl -e 'open(F, "<", "/proc/self/ns/mnt") or die; syscall(308, fileno(F), 0); print "alive\n"' 2>&1)
+	[ "$out" = alive ] || rt_fail "setns was killed: $out"
+else
+	rt_log "the BPF observer is not available here: a new user and mount namespace is not refused"
 fi
 
 # What the app does still works, and it is not read-only where it writes.
@@ -224,6 +279,16 @@ if grep -q "recording the kernel's own refusals" "$RT_TMP/enforce-$a.out"; then
 	rt_alerted $a '.route == "loader" and (.reason | test("killed before"))' ||
 		{ cat "$RT_TMP/alerts-$a.jsonl" >&2; rt_fail "no direct loader run killed by the kernel"; }
 	rt_alerted $a '.route == "exec" and (.path | test("^/proc/self/fd"))' || rt_fail "no record of the memfd exec"
+	# A new user and mount namespace: killed, recorded as such, no "undo".
+	for p in 'unshare(CLONE_NEWUSER|CLONE_NEWNS)' 'clone(CLONE_NEWUSER|CLONE_NEWNS)' \
+	    'clone3(CLONE_NEWUSER or CLONE_NEWNS)'; do
+		rt_alerted $a ".path == \"$p\" and .route == \"namespace\" and .decision == \"denied\" and
+		    .mode == \"protect\" and (.reason | test(\"namespace would escape rtguard's mounts\"))" ||
+			{ cat "$RT_TMP/alerts-$a.jsonl" >&2; rt_fail "no record of $p killed"; }
+	done
+	! rt_alerted $a '.type == "undo" and (.reason | test("call \\((unshare|clone|clone3)\\)"))' ||
+		{ cat "$RT_TMP/alerts-$a.jsonl" >&2; rt_fail "a killed namespace call was reported as undoing protection"; }
+	! rt_alerted $a '.route == "namespace" and (.path | test("setns"))' || rt_fail "setns was recorded as killed"
 	for p in /usr/bin/id /usr/evil /usr/games /etc/passwd /usr/bin/evil; do
 		rt_alerted $a ".path == \"$p\" and .type == \"write\" and (.reason | test(\"read-only\"))" ||
 			rt_fail "no record of the write refused at $p"

@@ -93,6 +93,11 @@ rt_exec web sh -c 'echo x > /usr/bin/x && rm /usr/bin/x' || rt_fail "/usr still 
 rt_enforce_bg monitor --monitor
 rt_wait_protected monitor "$web"
 checks allow
+# A user and mount namespace of its own, and a tmpfs mounted in it: what
+# protect mode kills (enforce-routes.sh) monitor mode lets through.
+out=$(rt_exec web unshare -U -r -m perl -e 'my ($s, $d, $t) = ("t", "/mnt", "tmpfs");
+	syscall(165, $s, $d, $t, 0, 0) == 0 or die "mount: $!\n"; print "mounted\n"' 2>&1)
+[ "$out" = mounted ] || rt_fail "monitor mode: a new user and mount namespace failed ($out)"
 sleep 1	# write notifications are asynchronous
 rt_enforce_stop monitor
 a=monitor

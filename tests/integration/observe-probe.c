@@ -2,14 +2,16 @@
  * observe-probe.c: the BPF observer (enforcer/observe.h) on its own, for
  * tests/integration/observe.sh and for measuring its cost.
  *
- *   observe-probe [-os] [-v] [-t seconds] [-c cgroup-id] [-p pid] [pid ...]
- *   observe-probe -b rounds [-os] [-c cgroup-id] [-p pid] command ...
+ *   observe-probe [-kos] [-v] [-t seconds] [-c cgroup-id] [-p pid] [pid ...]
+ *   observe-probe -b rounds [-kos] [-c cgroup-id] [-p pid] command ...
  *
  * Watches the cgroup of each pid (a container's init, say) and each -c
  * id, prints "ready METHOD" once attached, then one line per record
  * until SIGINT, SIGTERM or the -t timeout, then "lost N". -o observes
- * openat as well; -s forces the enter+exit method. Exit 77 when the
- * observer is unavailable (message on stderr).
+ * openat as well; -s forces the enter+exit method; -k watches in protect
+ * mode (a new user or mount namespace kills its maker), and SIGUSR1
+ * switches every cgroup to it later (then prints "protect"). Exit 77
+ * when the observer is unavailable (message on stderr).
  *
  * With -b, runs command 2 x rounds times, alternately without the
  * observer and with it attached and the cgroups watched (which goes
@@ -36,9 +38,9 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: observe-probe [-os] [-v] [-t seconds] "
+	fprintf(stderr, "usage: observe-probe [-kos] [-v] [-t seconds] "
 	    "[-c cgroup-id] [-p pid] [pid ...]\n"
-	    "       observe-probe -b rounds [-os] [-c cgroup-id] [-p pid] "
+	    "       observe-probe -b rounds [-kos] [-c cgroup-id] [-p pid] "
 	    "command ...\n");
 	exit(2);
 }
@@ -54,6 +56,20 @@ errname(long ret)
 	return s != NULL ? s : "E?";
 }
 
+static const char *
+kindname(enum observe_kind k)
+{
+	switch (k) {
+	case OBSERVE_CHANGE:
+		return "change";
+	case OBSERVE_KILLED:
+		return "killed";
+	case OBSERVE_REFUSAL:
+		break;
+	}
+	return "refusal";
+}
+
 static void
 on_record(const struct refusal *r, void *arg)
 {
@@ -61,8 +77,7 @@ on_record(const struct refusal *r, void *arg)
 	char	*comm = rt_escape_str(r->comm);
 
 	printf("%s %s %s ret=%ld cgroup=%llu pid=%d tid=%d uid=%u comm=%s "
-	    "route=%s nr=%d%s path=%s path2=%s\n",
-	    r->kind == OBSERVE_CHANGE ? "change" : "refusal", r->syscall,
+	    "route=%s nr=%d%s path=%s path2=%s\n", kindname(r->kind), r->syscall,
 	    errname(r->ret), r->ret, (unsigned long long)r->cgroup_id,
 	    (int)r->pid, (int)r->tid, (unsigned)r->uid, comm, r->route,
 	    r->syscall_nr, r->path_from_fd ? " from_fd=1" : "", p, p2);
@@ -81,14 +96,46 @@ on_signal(int sig, short what, void *arg)
 struct probe_opts {
 	unsigned int	 flags;
 	uint64_t	*ids;		/* cgroups to watch */
+	pid_t		*pids;		/* ... a process in each, or 0 (-c) */
 	size_t		 n_ids;
 	int		 rounds;	/* -b */
+	bool		 protect;	/* -k, or after SIGUSR1 */
 };
 
 static void
-add_id(struct probe_opts *po, uint64_t id)
+watch_all(struct observe *o, const struct probe_opts *po)
+{
+	struct rt_error	err;
+	size_t		i;
+
+	for (i = 0; i < po->n_ids; i++)
+		if (observe_add_cgroup(o, po->ids[i], po->protect, po->pids[i],
+		    &err) < 0)
+			fatalx("%s", err.msg);
+}
+
+struct protect_arg {
+	struct observe		*o;
+	struct probe_opts	*po;
+};
+
+/* SIGUSR1: the same cgroups, now in protect mode. */
+static void
+on_protect(int sig, short what, void *arg)
+{
+	struct protect_arg	*pa = arg;
+
+	pa->po->protect = true;
+	watch_all(pa->o, pa->po);
+	printf("protect\n");
+}
+
+static void
+add_id(struct probe_opts *po, uint64_t id, pid_t pid)
 {
 	po->ids = xreallocarray(po->ids, po->n_ids + 1, sizeof(*po->ids));
+	po->pids = xreallocarray(po->pids, po->n_ids + 1, sizeof(*po->pids));
+	po->pids[po->n_ids] = pid;
 	po->ids[po->n_ids++] = id;
 }
 
@@ -102,7 +149,7 @@ add_pid(struct probe_opts *po, const char *arg)
 		fatalx("%s", err.msg);
 	fprintf(stderr, "observe-probe: pid %s: cgroup %llu\n", arg,
 	    (unsigned long long)id);
-	add_id(po, id);
+	add_id(po, id, atoi(arg));
 }
 
 /* 77 (skip) when the observer is unavailable. */
@@ -111,7 +158,6 @@ probe_open(struct event_base *base, const struct probe_opts *po)
 {
 	struct observe	*o;
 	struct rt_error	 err;
-	size_t		 i;
 	int		 rc;
 
 	rc = observe_open(base, po->flags, on_record, NULL, &o, &err);
@@ -121,9 +167,7 @@ probe_open(struct event_base *base, const struct probe_opts *po)
 	}
 	if (rc < 0)
 		fatalx("%s", err.msg);
-	for (i = 0; i < po->n_ids; i++)
-		if (observe_add_cgroup(o, po->ids[i], &err) < 0)
-			fatalx("%s", err.msg);
+	watch_all(o, po);
 	return o;
 }
 
@@ -185,20 +229,24 @@ int
 main(int argc, char **argv)
 {
 	struct event_base	*base;
-	struct event		*sigint, *sigterm, *timer = NULL;
+	struct event		*sigint, *sigterm, *sigusr1, *timer = NULL;
 	struct observe		*o;
 	struct probe_opts	 po;
+	struct protect_arg	 pa;
 	struct timeval		 tv = { 0, 0 };
 	int			 ch, i, verbose = 0;
 
 	memset(&po, 0, sizeof(po));
-	while ((ch = getopt(argc, argv, "+b:c:op:st:v")) != -1) {
+	while ((ch = getopt(argc, argv, "+b:c:kop:st:v")) != -1) {
 		switch (ch) {
 		case 'b':
 			po.rounds = atoi(optarg);
 			break;
 		case 'c':
-			add_id(&po, strtoull(optarg, NULL, 10));
+			add_id(&po, strtoull(optarg, NULL, 10), 0);
+			break;
+		case 'k':
+			po.protect = true;
 			break;
 		case 'o':
 			po.flags |= OBSERVE_OPENAT;
@@ -234,8 +282,12 @@ main(int argc, char **argv)
 	o = probe_open(base, &po);
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	pa.o = o;
+	pa.po = &po;
+	sigusr1 = evsignal_new(base, SIGUSR1, on_protect, &pa);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
+	event_add(sigusr1, NULL);
 	if (tv.tv_sec > 0) {
 		timer = evtimer_new(base, on_signal, base);
 		evtimer_add(timer, &tv);
@@ -248,7 +300,9 @@ main(int argc, char **argv)
 		event_free(timer);
 	event_free(sigint);
 	event_free(sigterm);
+	event_free(sigusr1);
 	event_base_free(base);
 	free(po.ids);
+	free(po.pids);
 	return 0;
 }

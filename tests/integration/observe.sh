@@ -9,8 +9,14 @@
 # (EROFS); `unshare -U -r -m` and a mount in it are reported as changes.
 # A storm of 3000 refused execs: each is a record or counted as lost.
 # A clone(CLONE_NEWUSER) is one change, not two (its child leaves the call
-# too). Nothing is reported for a second container whose cgroup was not
-# added, nor for the host; the programs are gone when the probe exits.
+# too), and its child runs. Then the cgroup is watched in protect mode
+# (the probe's SIGUSR1): `unshare -U -r -m`, clone(CLONE_NEWUSER) and
+# clone3(CLONE_NEWUSER) kill their caller, and neither the parent nor the
+# child runs another instruction (one "killed" record per call), a
+# clone3 whose flags the programs cannot read included (its child is
+# judged by the namespaces it got); setns and a plain fork go on. Nothing is reported for a second container
+# whose cgroup was not added, nor for the host, whose own unshare lives;
+# the programs are gone when the probe exits.
 # All of it for both methods: exit-only (the default on x86_64 with BTF)
 # and enter+exit (-s).
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +38,27 @@ other_pid=$(podman inspect -f '{{.State.Pid}}' "$other")
 # As the enforcer does at attach: memfds of this pid namespace never exec.
 nsenter --target "$prot_pid" --pid -- sh -c 'echo 2 > /proc/sys/vm/memfd_noexec' ||
 	rt_fail "could not set vm.memfd_noexec in the container"
+
+# A fork into a new user namespace, by clone(CLONE_NEWUSER | SIGCHLD) and
+# by clone3 (struct clone_args: flags, pidfd, child_tid, parent_tid,
+# exit_signal, stack, stack_size, tls): each side says that it ran.
+clone_pl='my $p = syscall(56, 0x10000011, 0, 0, 0, 0);
+	if ($p == 0) { syswrite(STDOUT, "child RAN\n"); exec "/bin/true" }
+	die "clone: $!" if $p < 0; waitpid($p, 0); syswrite(STDOUT, "parent RAN on\n")'
+clone3_pl='my $a = pack("Q8", 0x10000000, 0, 0, 0, 17, 0, 0, 0);
+	my $p = syscall(435, $a, 64);
+	if ($p == 0) { syswrite(STDOUT, "child RAN\n"); exec "/bin/true" }
+	die "clone3: $!" if $p < 0; waitpid($p, 0); syswrite(STDOUT, "parent RAN on\n")'
+# The same clone3, its clone_args in a file mapping not faulted in yet: the
+# programs' read of the flags fails where the kernel's copy faults it in.
+clone3_cold_pl='open(my $f, ">", "/x/cargs") or die "cargs: $!";
+	print $f pack("Q8", 0x10000000, 0, 0, 0, 17, 0, 0, 0); close $f;
+	open($f, "<", "/x/cargs") or die "cargs: $!";
+	my $a = syscall(9, 0, 4096, 1, 2, fileno($f), 0);	# PROT_READ, MAP_PRIVATE
+	die "mmap: $!" if $a == -1;
+	my $p = syscall(435, $a, 64);
+	if ($p == 0) { syswrite(STDOUT, "child RAN\n"); exec "/bin/true" }
+	die "clone3: $!" if $p < 0; waitpid($p, 0); syswrite(STDOUT, "parent RAN on\n")'
 
 # observe_with METHOD [PROBE-OPTION]: every check, with one probe.
 observe_with() {
@@ -128,10 +155,12 @@ observe_with() {
 		rt_log "note: unshare + mount in the container did not work here"
 	expect "unshare of a user and mount namespace" '^change unshare ok ret=0 .*route=namespace '
 	expect "a mount in the new namespace" '^change mount ok ret=0 .*route=mount .*path=/x path2=none$'
-	# clone(CLONE_NEWUSER | SIGCHLD), a fork into a new user namespace
-	rt_exec prot perl -e 'my $p = syscall(56, 0x10000011, 0, 0, 0, 0);
-		exec "/bin/true" if $p == 0; die "clone: $!" if $p < 0; waitpid($p, 0)' ||
-		rt_fail "clone(CLONE_NEWUSER) failed in the container"
+	# clone(CLONE_NEWUSER | SIGCHLD), a fork into a new user namespace:
+	# observed only, so its child runs (and says so on stdout)
+	rt_exec prot perl -e "$clone_pl" >"$RT_TMP/clone.out" 2>&1 ||
+		{ cat "$RT_TMP/clone.out" >&2; rt_fail "clone(CLONE_NEWUSER) failed in the container"; }
+	rt_assert_contains "$RT_TMP/clone.out" "child RAN"
+	rt_assert_contains "$RT_TMP/clone.out" "parent RAN on"
 	expect "clone of a new user namespace" '^change clone ok ret=[1-9][0-9]* .*comm=perl route=namespace '
 	sleep 0.5
 	[ "$(grep -c '^change clone ' "$out")" = 1 ] ||
@@ -147,6 +176,51 @@ observe_with() {
 	storm_seen=$(storm_records)
 	storm_seen=$((storm_seen - 1))	# the first exec above
 
+	# --- protect mode: a new user or mount namespace kills its maker ----------
+	kill -USR1 "$probe"
+	expect "the switch to protect mode" '^protect$'
+	killed() {	# killed DESCRIPTION SYSCALL CMD...: CMD is killed, says nothing
+		local what=$1 sc=$2 rc; shift 2
+		rt_exec prot "$@" >"$RT_TMP/killed.out" 2>&1; rc=$?
+		[ "$rc" = 137 ] || { cat "$RT_TMP/killed.out" >&2; rt_fail "$method: $what: rc $rc, not killed"; }
+		rt_assert_not_contains "$RT_TMP/killed.out" "RAN" "$method: $what: code ran in the new namespace"
+		expect "$what killed" "^killed $sc ok ret=[0-9]+ .*route=namespace "
+	}
+	killed "unshare -U -r -m" unshare unshare -U -r -m sh -c 'mount -t tmpfs none /x; echo RAN'
+	killed "clone(CLONE_NEWUSER)" clone perl -e "$clone_pl"
+	killed "clone3(CLONE_NEWUSER)" clone3 perl -e "$clone3_pl"
+	sleep 0.5
+	# The exit-only method kills the clone's child too, silently; a
+	# clone3's child by its namespaces, with a record (two for one call).
+	[ "$(grep -c '^killed clone ' "$out")" = 1 ] ||
+		{ cat "$out" >&2; rt_fail "$method: one clone, not one killed record"; }
+	n=$(grep -c '^killed clone3 ' "$out")
+	[ "$n" = 1 ] || { [ "$method" = exit-only ] && [ "$n" = 2 ]; } ||
+		{ cat "$out" >&2; rt_fail "$method: one clone3, $n killed records"; }
+	# Flags unread: the child is killed by the namespace it got (its own
+	# record, ret=0); its parent lives if its own read failed too.
+	cold_killed() { grep -c '^killed clone3 ok ret=0 .*comm=perl route=namespace ' "$out"; }
+	n=$(cold_killed)
+	rt_exec prot perl -e "$clone3_cold_pl" >"$RT_TMP/killed.out" 2>&1
+	rt_assert_not_contains "$RT_TMP/killed.out" "child RAN" "$method: clone3 with cold clone_args: the child ran"
+	cold_more() { [ "$(cold_killed)" -gt "$n" ]; }
+	rt_wait_for 5 cold_more ||
+		{ cat "$out" >&2; rt_fail "$method: no record of the clone3 child killed by its namespaces"; }
+	# podman exec itself (runc's init starts threads with clone3, whose
+	# clone_args on the parent's stack are gone when the thread reads
+	# them): never killed, however often.
+	for _ in $(seq 10); do
+		rt_exec prot true || rt_fail "$method: podman exec failed in protect mode"
+	done
+	out2=$(rt_exec prot perl -e 'open(F, "<", "/proc/self/ns/mnt") or die "ns: $!";
+		syscall(308, fileno(F), 0); print "alive\n"' 2>&1)
+	[ "$out2" = alive ] || rt_fail "$method: setns was killed in protect mode ($out2)"
+	expect "setns seen, not killed" '^(refusal|change) setns .*comm=perl '
+	out2=$(rt_exec prot sh -c 'sh -c "echo forked"; perl -e "fork or exit; wait; print qq(perl forked)"' 2>&1)
+	[ "$out2" = "forked
+perl forked" ] || rt_fail "$method: a plain fork failed in protect mode ($out2)"
+	! grep -qE '^killed (setns|mount|execve)' "$out" || rt_fail "$method: a call other than a new namespace killed"
+
 	# --- nothing from elsewhere -------------------------------------------------
 	rt_exec other sh -c 'cp /bin/busybox /x/bb; /x/bb true; rm /bin/ls; mkdir /usr/o' 2>/dev/null &&
 		rt_fail "the other container's attacks were not refused by the kernel"
@@ -158,7 +232,9 @@ observe_with() {
 	rt_assert_not_contains "$out" "path=/x/bb" "the other container (not added) was reported"
 	rt_assert_not_contains "$out" "path=/usr/o" "the other container (not added) was reported"
 	rt_assert_not_contains "$out" "path=$hostdir" "the host was reported"
-	bad=$(grep -E '^(refusal|change) ' "$out" | grep -vc " cgroup=$cg " || true)
+	# The host's own new user and mount namespace, in protect mode: alive.
+	unshare -U -r -m true || rt_fail "$method: unshare -U -r -m on the host failed"
+	bad=$(grep -E '^(refusal|change|killed) ' "$out" | grep -vc " cgroup=$cg " || true)
 	[ "$bad" = 0 ] || { cat "$out" >&2; rt_fail "$bad records from another cgroup than $cg"; }
 
 	# --- removed with the process ----------------------------------------------
@@ -171,8 +247,8 @@ observe_with() {
 		rt_fail "storm of $storm refused execs: $storm_seen records + $lost lost"
 	rt_log "$method: storm of $storm refused execs: $storm_seen records, $lost lost"
 	[ "$(progs_loaded)" -le "$before" ] || rt_fail "observe_* programs still loaded after the probe exited"
-	rt_log "$method: $(grep -cE '^(refusal|change) ' "$out") records, all from cgroup $cg:"
-	grep -E '^(refusal|change) ' "$out" | sed 's/^/  | /' >&2
+	rt_log "$method: $(grep -cE '^(refusal|change|killed) ' "$out") records, all from cgroup $cg:"
+	grep -E '^(refusal|change|killed) ' "$out" | sed 's/^/  | /' >&2
 }
 
 observe_with exit-only

@@ -280,6 +280,34 @@ test_new_user_or_mount_namespaces_are_changes(void **state)
 }
 
 static void
+test_new_user_or_mount_namespaces_kill_in_protect_mode(void **state)
+{
+	const char	*names[] = { "unshare", "clone", "clone3" };
+	size_t		 i;
+
+	for (i = 0; i < 3; i++) {
+		assert_true(row(names[i])->kills);
+		/* a refused call made nothing: reported, never killed */
+		assert_false(observe_syscall_kills(row(names[i]), -EPERM));
+		assert_false(observe_syscall_kills(row(names[i]), -EINVAL));
+	}
+	assert_true(observe_syscall_kills(row("unshare"), 0));
+	/* the parent (a pid) and the child (0): both die at sys_exit,
+	 * though only the parent's is reported */
+	assert_true(observe_syscall_kills(row("clone"), 4242));
+	assert_true(observe_syscall_kills(row("clone"), 0));
+	assert_int_equal(observe_syscall_kind(row("clone"), 0), 0);
+	assert_true(observe_syscall_kills(row("clone3"), 0));
+	/* joining a namespace is what runc and podman exec do */
+	assert_false(row("setns")->kills);
+	assert_false(observe_syscall_kills(row("setns"), 0));
+	/* nor does anything else kill */
+	assert_false(row("mount")->kills);
+	assert_false(observe_syscall_kills(row("mount"), 0));
+	assert_false(observe_syscall_kills(row("execve"), 0));
+}
+
+static void
 test_setns_of_any_type_is_a_change(void **state)
 {
 	const struct observe_syscall *s = row("setns");
@@ -333,7 +361,10 @@ test_rule_is_what_the_kernel_reads(void **state)
 
 	observe_syscall_rule(row("clone3"), &r);
 	assert_int_equal(r.flags, OBSERVE_RULE_COND_INDIRECT |
-	    OBSERVE_RULE_SUCCESS | OBSERVE_RULE_PARENT);
+	    OBSERVE_RULE_SUCCESS | OBSERVE_RULE_PARENT | OBSERVE_RULE_KILL);
+
+	observe_syscall_rule(row("unshare"), &r);
+	assert_int_equal(r.flags, OBSERVE_RULE_SUCCESS | OBSERVE_RULE_KILL);
 	assert_int_equal(r.path_arg, OBSERVE_ARG_NONE);
 
 	observe_syscall_rule(row("setns"), &r);
@@ -472,6 +503,8 @@ main(void)
 		cmocka_unit_test(test_path_arguments_follow_the_syscall),
 		cmocka_unit_test(test_only_write_opens_are_stashed),
 		cmocka_unit_test(test_new_user_or_mount_namespaces_are_changes),
+		cmocka_unit_test(
+		    test_new_user_or_mount_namespaces_kill_in_protect_mode),
 		cmocka_unit_test(test_setns_of_any_type_is_a_change),
 		cmocka_unit_test(test_mount_calls_that_work_are_changes),
 		cmocka_unit_test(test_rule_is_what_the_kernel_reads),
