@@ -23,7 +23,8 @@ enforcer_libenforcer_a_SOURCES += \
 	enforcer/observe.h enforcer/observe-abi.h enforcer/observe-table.c
 EXTRA_DIST += enforcer/observe.bpf.c
 if RT_BPF
-enforcer_libenforcer_a_SOURCES += enforcer/observe.c
+enforcer_libenforcer_a_SOURCES += enforcer/observe.c \
+	enforcer/observe-attach.c enforcer/observe-int.h
 enforcer_libenforcer_a_CFLAGS += $(LIBBPF_CFLAGS)
 # What a program linking libenforcer.a adds when it calls observe_open.
 ENFORCER_BPF_LIBS = $(LIBBPF_LIBS)
@@ -36,6 +37,7 @@ enforcer/observe.skel.h: enforcer/observe.bpf.o
 	$(AM_V_GEN)$(BPFTOOL) gen skeleton enforcer/observe.bpf.o \
 	    name observe_bpf >$@.tmp && mv $@.tmp $@
 enforcer/libenforcer_a-observe.$(OBJEXT): enforcer/observe.skel.h
+enforcer/libenforcer_a-observe-attach.$(OBJEXT): enforcer/observe.skel.h
 CLEANFILES += enforcer/observe.bpf.o enforcer/observe.skel.h
 else
 enforcer_libenforcer_a_SOURCES += enforcer/observe-none.c
