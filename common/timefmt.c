@@ -34,8 +34,12 @@ time_rfc3339(int64_t ms, char *buf, size_t len)
 	struct tm	tm;
 	char		base[24];
 
-	gmtime_r(&secs, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	/* A time no calendar holds (a corrupt record): its number instead. */
+	if (ms < 0 || gmtime_r(&secs, &tm) == NULL ||
+	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(buf, len, "%lld", (long long)ms);
+		return;
+	}
 	snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
 }
 

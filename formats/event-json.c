@@ -9,9 +9,12 @@
  * a few containers, paths and reasons. So each member is encoded by
  * jansson on its own, as a one-member object dumped with JSON_EMBED
  * (which leaves out the braces, for concatenating), and each field keeps
- * the encodings of its recent values. Only what changes with every event,
- * "time" and "pid" (and "first", "last"), is dumped every time; the line
- * is the same bytes json_dumpb() would write for the whole object.
+ * the encodings of its recent values. What changes with every event,
+ * "time" and "pid" (and "first", "last"), is an RFC 3339 time and an
+ * integer: ASCII digits and punctuation that need no escaping, written
+ * here directly (a jansson dump of them cost 0.6 us an event, half of
+ * the writer's time). The line is the same bytes json_dumpb() would
+ * write for the whole object.
  *
  * A field keeps at most FIELD_SETS * FIELD_WAYS values of at most
  * FIELD_VALUE_MAX bytes, least recently used out first: hostile paths can
@@ -61,9 +64,6 @@ struct field {
 };
 
 struct event_json {
-	json_t		*head;		/* "time", "pid" */
-	json_t		*head_span;	/* "time", "first", "last", "pid" */
-	json_t		*time, *first, *last, *pid;
 	struct field	 fields[F__COUNT];
 	char		*line;		/* the line being written */
 	size_t		 line_size, line_len;
@@ -80,18 +80,6 @@ event_json_new(void)
 	struct event_json	*ej = xcalloc(1, sizeof(*ej));
 	size_t			 i;
 
-	ej->time = json_string("");
-	ej->first = json_string("");
-	ej->last = json_string("");
-	ej->pid = json_integer(0);
-	ej->head = json_object();
-	json_object_set(ej->head, "time", ej->time);
-	json_object_set(ej->head, "pid", ej->pid);
-	ej->head_span = json_object();
-	json_object_set(ej->head_span, "time", ej->time);
-	json_object_set(ej->head_span, "first", ej->first);
-	json_object_set(ej->head_span, "last", ej->last);
-	json_object_set(ej->head_span, "pid", ej->pid);
 	for (i = 0; i < F__COUNT; i++) {
 		ej->fields[i].val = i == F_PPID || i == F_COUNT ?
 		    json_integer(0) : json_string("");
@@ -122,12 +110,6 @@ event_json_free(struct event_json *ej)
 		json_decref(f->obj);
 		json_decref(f->val);
 	}
-	json_decref(ej->head);
-	json_decref(ej->head_span);
-	json_decref(ej->time);
-	json_decref(ej->first);
-	json_decref(ej->last);
-	json_decref(ej->pid);
 	free(ej->line);
 	free(ej->one);
 	free(ej);
@@ -182,13 +164,14 @@ line_dump(struct event_json *ej, const json_t *obj)
 }
 
 /*
- * RFC 3339 as time_rfc3339() writes it; the date and time of day are
- * formatted once per second (events come sorted by time).
+ * "key":"TIME", TIME in RFC 3339 as time_rfc3339() writes it (digits and
+ * "-:.TZ", nothing to escape); the date and time of day are formatted
+ * once per second (events come sorted by time).
  */
 static void
-set_time(struct event_json *ej, json_t *v, int64_t ms)
+line_time(struct event_json *ej, const char *member, int64_t ms)
 {
-	char	t[40];
+	char	t[48];
 	int64_t	sec;
 	int	m;
 
@@ -199,8 +182,7 @@ set_time(struct event_json *ej, json_t *v, int64_t ms)
 		time_rfc3339(ms, t, sizeof(t));
 		if (strlen(t) != 24) {	/* past year 9999: no shortcut */
 			ej->base_sec = -1;
-			json_string_set_nocheck(v, t);
-			return;
+			goto out;
 		}
 		memcpy(ej->base, t, 19);
 		ej->base_sec = sec;
@@ -212,7 +194,28 @@ set_time(struct event_json *ej, json_t *v, int64_t ms)
 	t[21] = (char)('0' + m / 10 % 10);
 	t[22] = (char)('0' + m % 10);
 	t[23] = 'Z';
-	json_string_setn_nocheck(v, t, 24);
+	t[24] = '\0';
+out:
+	line_add(ej, member, strlen(member));
+	line_add(ej, t, strlen(t));
+	line_add(ej, "\"", 1);
+}
+
+/* "key":N, N as jansson writes an integer (JSON_INTEGER_FORMAT). */
+static void
+line_int(struct event_json *ej, const char *member, int64_t v)
+{
+	char		 d[24];
+	size_t		 n = sizeof(d);
+	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do
+		d[--n] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		d[--n] = '-';
+	line_add(ej, member, strlen(member));
+	line_add(ej, d + n, sizeof(d) - n);
 }
 
 /* A quick hash, eight bytes at a time: only picks a set, never trusted. */
@@ -344,15 +347,15 @@ event_json_format(struct event_json *ej, const struct rt_event *ev,
 	*len = 0;
 	ej->line_len = 0;
 	line_add(ej, "{", 1);
-	set_time(ej, ej->time, ev->time_ms);
-	json_integer_set(ej->pid, ev->pid);
+	line_time(ej, "\"time\":\"", ev->time_ms);
 	if (count > 1) {
 		if (first <= 0 || first > ev->time_ms)
 			first = ev->time_ms;
-		set_time(ej, ej->first, first);
-		set_time(ej, ej->last, ev->time_ms);
+		line_time(ej, ",\"first\":\"", first);
+		line_time(ej, ",\"last\":\"", ev->time_ms);
 	}
-	rc = line_dump(ej, count > 1 ? ej->head_span : ej->head);
+	line_int(ej, ",\"pid\":", ev->pid);
+	rc = 0;
 	for (i = 0; i < F__COUNT && rc == 0; i++) {
 		line_add(ej, ",", 1);
 		if (i == F_PPID)

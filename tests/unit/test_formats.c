@@ -567,6 +567,25 @@ test_event_line_has_the_keys_and_escapes_hostile_bytes(void **state)
 	json_decref(o);
 	assert_event_reads_as(ej, &ev);
 
+	/* Times no calendar holds (a corrupt store) still make JSON. */
+	ev.count = 3;
+	ev.time_ms = INT64_MAX;
+	ev.first_ms = INT64_MAX - 5;
+	ev.pid = -7;
+	o = format_and_parse(ej, &ev);
+	assert_int_equal(json_integer_value(json_object_get(o, "pid")), -7);
+	assert_non_null(json_string_value(json_object_get(o, "time")));
+	json_decref(o);
+	ev.time_ms = 253402300800000LL;	/* year 10000: past the shortcut */
+	ev.first_ms = 1;
+	o = format_and_parse(ej, &ev);
+	assert_string_equal(json_string_value(json_object_get(o, "time")),
+	    "10000-01-01T00:00:00.000Z");
+	assert_string_equal(json_string_value(json_object_get(o, "first")),
+	    "1970-01-01T00:00:00.001Z");
+	json_decref(o);
+	ev.pid = 42;
+
 	/* Missing strings are empty strings, never null. */
 	memset(&ev, 0, sizeof(ev));
 	ev.time_ms = 5;
