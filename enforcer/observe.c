@@ -105,28 +105,28 @@ observe_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*k))
 		return 0;
+	if (k->rule != OBSERVE_RULE_LOADER && k->rule >= observe_n_syscalls)
+		return 0;
+	/* Who, from the record's header: the same for every kind. */
+	memset(&r, 0, sizeof(r));
+	r.cgroup_id = k->cgroup_id;
+	r.pid = (pid_t)(k->pid_tgid >> 32);
+	r.tid = (pid_t)(k->pid_tgid & 0xffffffff);
+	r.uid = (uid_t)(k->uid_gid & 0xffffffff);
+	memcpy(r.comm, k->comm, sizeof(r.comm));
+	r.comm[sizeof(r.comm) - 1] = '\0';
+	memcpy(r.path, k->path, sizeof(r.path));
+	r.path[sizeof(r.path) - 1] = '\0';
 	if (k->rule == OBSERVE_RULE_LOADER) {
 		/* observe_exec: killed before its first instruction. */
-		memset(&r, 0, sizeof(r));
 		r.kind = OBSERVE_REFUSAL;
-		r.cgroup_id = k->cgroup_id;
-		r.pid = (pid_t)(k->pid_tgid >> 32);
-		r.tid = (pid_t)(k->pid_tgid & 0xffffffff);
-		r.uid = (uid_t)(k->uid_gid & 0xffffffff);
-		memcpy(r.comm, k->comm, sizeof(r.comm));
-		r.comm[sizeof(r.comm) - 1] = '\0';
 		r.syscall = "execve";
 		r.route = "loader";
 		r.ret = -EPERM;
-		memcpy(r.path, k->path, sizeof(r.path));
-		r.path[sizeof(r.path) - 1] = '\0';
 		o->cb(&r, o->arg);
 		return ++o->budget >= OBSERVE_BUDGET ? -EAGAIN : 0;
 	}
-	if (k->rule >= observe_n_syscalls)
-		return 0;
 	s = &observe_syscalls[k->rule];
-	memset(&r, 0, sizeof(r));
 	switch (k->kind) {
 	case OBSERVE_KIND_CHANGE:
 		r.kind = OBSERVE_CHANGE;
@@ -137,18 +137,10 @@ observe_record(void *ctx, void *data, size_t size)
 	default:
 		r.kind = OBSERVE_REFUSAL;
 	}
-	r.cgroup_id = k->cgroup_id;
-	r.pid = (pid_t)(k->pid_tgid >> 32);
-	r.tid = (pid_t)(k->pid_tgid & 0xffffffff);
-	r.uid = (uid_t)(k->uid_gid & 0xffffffff);
-	memcpy(r.comm, k->comm, sizeof(r.comm));
-	r.comm[sizeof(r.comm) - 1] = '\0';
 	r.syscall_nr = k->nr;
 	r.syscall = s->name;
 	r.route = s->route;
 	r.ret = (long)k->ret;
-	memcpy(r.path, k->path, sizeof(r.path));
-	r.path[sizeof(r.path) - 1] = '\0';
 	memcpy(r.path2, k->path2, sizeof(r.path2));
 	r.path2[sizeof(r.path2) - 1] = '\0';
 	memcpy(r.args, k->args, sizeof(r.args));
