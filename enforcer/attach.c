@@ -293,9 +293,7 @@ updated(int rc, const struct rt_error *err, struct harden_state *st,
 				break;
 			}
 	for (i = 0; i < st->n; i++) {
-		m->v = xreallocarray(m->v, m->n + 1, sizeof(*m->v));
-		m->v[m->n].id = st->v[i].id;
-		m->v[m->n++].path = st->v[i].path;
+		harden_state_add(m, st->v[i].id, st->v[i].path);
 		st->v[i].path = NULL;
 	}
 	mounts_record(ec, false);

@@ -253,6 +253,36 @@ harden_state_format(const struct harden_state *st)
 }
 
 /*
+ * Copy the line at *text into buf (NUL-terminated, its length in *len)
+ * and step *text past it. 1: a line; -1: one too long for buf (stepped
+ * over); 0: no more.
+ */
+static int
+next_line(const char **text, char *buf, size_t size, size_t *len)
+{
+	const char	*line = *text, *nl;
+
+	if (line == NULL || *line == '\0')
+		return 0;
+	nl = strchr(line, '\n');
+	*len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+	*text = nl != NULL ? nl + 1 : NULL;
+	if (*len >= size)
+		return -1;
+	memcpy(buf, line, *len);
+	buf[*len] = '\0';
+	return 1;
+}
+
+void
+harden_state_add(struct harden_state *st, uint64_t id, char *path)
+{
+	st->v = xreallocarray(st->v, st->n + 1, sizeof(*st->v));
+	st->v[st->n].id = id;
+	st->v[st->n++].path = path;
+}
+
+/*
  * The helper writes one record per line:
  *   mount ID PATH        a mount it made (PATH escaped)
  *   root FLAGS           MOUNT_ATTR_* it added to the root mount
@@ -265,22 +295,16 @@ int
 harden_report_parse(const char *text, struct harden_state *st,
     struct rt_error *err)
 {
-	const char	*line, *nl;
 	char		 buf[8192], *path, *sp;
 	uint64_t	 id;
 	unsigned int	 flags;
 	size_t		 len, plen;
-	int		 e, rc = 0, off;
+	int		 e, rc = 0, off, got;
 
 	memset(st, 0, sizeof(*st));
-	for (line = text; line != NULL && *line != '\0';
-	    line = nl != NULL ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		len = nl != NULL ? (size_t)(nl - line) : strlen(line);
-		if (len >= sizeof(buf))
+	while ((got = next_line(&text, buf, sizeof(buf), &len)) != 0) {
+		if (got < 0)
 			continue;
-		memcpy(buf, line, len);
-		buf[len] = '\0';
 		if (sscanf(buf, "mount %" SCNu64 " %n", &id, &off) == 1 &&
 		    off > 0 && (size_t)off <= len) {
 			if ((path = rt_unescape(buf + off, &plen)) == NULL)
@@ -289,9 +313,7 @@ harden_report_parse(const char *text, struct harden_state *st,
 				free(path);
 				continue;
 			}
-			st->v = xreallocarray(st->v, st->n + 1, sizeof(*st->v));
-			st->v[st->n].id = id;
-			st->v[st->n++].path = path;
+			harden_state_add(st, id, path);
 		} else if (sscanf(buf, "unmount %" SCNu64, &id) == 1) {
 			st->removed = xreallocarray(st->removed,
 			    st->n_removed + 1, sizeof(*st->removed));
@@ -316,21 +338,15 @@ harden_report_parse(const char *text, struct harden_state *st,
 int
 harden_state_parse(const char *text, struct harden_state *st)
 {
-	const char	*line, *nl;
 	char		 buf[8192], *path;
 	uint64_t	 id;
 	size_t		 len, plen;
-	int		 off;
+	int		 off, got;
 
 	memset(st, 0, sizeof(*st));
-	for (line = text; line != NULL && *line != '\0';
-	    line = nl != NULL ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		len = nl != NULL ? (size_t)(nl - line) : strlen(line);
-		if (len >= sizeof(buf))
+	while ((got = next_line(&text, buf, sizeof(buf), &len)) != 0) {
+		if (got < 0)
 			goto bad;
-		memcpy(buf, line, len);
-		buf[len] = '\0';
 		if (strncmp(buf, "root", 4) == 0 && (buf[4] == '\0' ||
 		    buf[4] == ' ')) {
 			if (strstr(buf, " noexec") != NULL)
@@ -346,9 +362,7 @@ harden_state_parse(const char *text, struct harden_state *st)
 				free(path);
 				goto bad;
 			}
-			st->v = xreallocarray(st->v, st->n + 1, sizeof(*st->v));
-			st->v[st->n].id = id;
-			st->v[st->n++].path = path;
+			harden_state_add(st, id, path);
 		} else
 			goto bad;
 	}

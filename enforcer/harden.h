@@ -95,6 +95,8 @@ struct harden_state {
 };
 
 void	harden_state_free(struct harden_state *st);
+/* Append mount id at path (the state takes path). */
+void	harden_state_add(struct harden_state *st, uint64_t id, char *path);
 /*
  * One line per mount (and the root's, memfd's), kept in the store so that
  * an enforcer restarted after a crash finds its mounts; and back. Pure.
