@@ -32,16 +32,6 @@ _stall_cleanup() {
 trap _stall_cleanup EXIT
 
 sock=$RT_TMP/engine.sock
-start_service() {
-	rt_bg "$RT_TMP/$1.log" podman system service --time=0 "unix://$RT_TMP/$1.sock"
-	rt_wait_for 30 curl -sf --unix-socket "$RT_TMP/$1.sock" http://d/_ping ||
-		{ cat "$RT_TMP/$1.log" >&2; rt_fail "podman service $1 did not start"; }
-}
-point_at() {
-	if ! ln -sfn "$1.sock" "$sock.new" || ! mv -T "$sock.new" "$sock"; then
-		rt_fail "cannot point $sock at $1"
-	fi
-}
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # storm BINARY...: the first exec of each never-learned image binary, so
 # each needs a decision in user space (a repeated denial may not: the
@@ -52,9 +42,9 @@ storm() {
 set_quiet="id whoami uname date env nproc tty groups logname basename dirname expr factor hostid md5sum sha1sum sum tac tr wc"
 set_stalled="who seq sort uniq cut head tail paste fold od pwd stat tee b2sum base32 base64 cksum comm du nl"
 
-start_service a; svc_a=$RT_BG_PID
-start_service b; svc_b=$RT_BG_PID
-point_at a
+rt_api_service a; svc_a=$RT_BG_PID
+rt_api_service b; svc_b=$RT_BG_PID
+rt_api_point a
 
 # nginx's image has distinct binaries (busybox's are all one inode).
 rt_run app "$img" sleep 600; app=$RT_ID
@@ -74,7 +64,7 @@ rt_exec app /usr/bin/readlink / >/dev/null 2>&1 && rt_fail "the unlearned /usr/b
 
 t0=$(now_ms); storm $set_quiet; quiet=$(($(now_ms) - t0))
 
-point_at b
+rt_api_point b
 kill -STOP "$svc_b"
 rt_run other "$RT_BUSYBOX2" sleep 300; other=$RT_ID
 rt_wait_for 10 grep -q "container ${other:0:12}: inspecting" "$RT_TMP/enforce.out" ||

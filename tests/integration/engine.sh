@@ -31,26 +31,14 @@ _engine_cleanup() {
 trap _engine_cleanup EXIT
 
 sock=$RT_TMP/engine.sock
-# start_service NAME: a private Podman API service on $RT_TMP/NAME.sock.
-start_service() {
-	rt_bg "$RT_TMP/$1.log" podman system service --time=0 "unix://$RT_TMP/$1.sock"
-	rt_wait_for 30 curl -sf --unix-socket "$RT_TMP/$1.sock" http://d/_ping ||
-		{ cat "$RT_TMP/$1.log" >&2; rt_fail "podman service $1 did not start"; }
-}
-# point_at NAME: new connections to $sock reach service NAME (atomic).
-point_at() {
-	if ! ln -sfn "$1.sock" "$sock.new" || ! mv -T "$sock.new" "$sock"; then
-		rt_fail "cannot point $sock at $1"
-	fi
-}
 out=$RT_TMP/watch.out
 seen() { grep -q -- "$1" "$out"; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 show() { sed 's/^/  | /' "$out" >&2; }
 
-start_service a; svc_a=$RT_BG_PID
-start_service b; svc_b=$RT_BG_PID
-point_at a
+rt_api_service a; svc_a=$RT_BG_PID
+rt_api_service b; svc_b=$RT_BG_PID
+rt_api_point a
 
 rt_run known "$RT_BUSYBOX2" sleep 300; known=$RT_ID
 rt_bg "$out" "$RTGUARD" containers --watch --image rtguard-busybox2 --runtime-socket "$sock" --duration 150 -v
@@ -60,7 +48,7 @@ rt_wait_for 10 seen "^start $known $RT_BUSYBOX2" || { show; rt_fail "the running
 sleep 1
 
 # (a) Announced by A, inspected on stopped B: unresolved, not dropped.
-point_at b
+rt_api_point b
 kill -STOP "$svc_b"
 rt_run late "$RT_BUSYBOX2" sleep 300; late=$RT_ID
 rt_wait_for 15 seen "^unresolved $late .*not yet resolved" ||
@@ -88,21 +76,21 @@ rt_wait_for 20 seen "^start $mid $RT_BUSYBOX2" ||
 
 # The stream breaks and no engine answers for a while: once one does, the
 # watch reconnects and its rescan finds what started in between.
-start_service c
-point_at none
+rt_api_service c
+rt_api_point none
 kill -TERM "$svc_a"
 rt_wait_for 10 gone "$svc_a" || kill -KILL "$svc_a"
 svc_a=''
 rt_wait_for 10 seen "events stream.*reconnecting" || { show; rt_fail "the broken stream was not reported"; }
 rt_run gap "$RT_BUSYBOX2" sleep 300; gap=$RT_ID
 sleep 1
-point_at c
+rt_api_point c
 rt_wait_for 20 seen "^start $gap $RT_BUSYBOX2" ||
 	{ show; rt_fail "$gap, started while the stream was down, was not found by the rescan"; }
 seen "events stream restored; rescanning" || { show; rt_fail "no rescan after the stream came back"; }
 
 # (b) SIGTERM is handled at once while an inspect hangs (stream on C).
-point_at b
+rt_api_point b
 kill -STOP "$svc_b"
 rt_run third "$RT_BUSYBOX2" sleep 300; third=$RT_ID
 rt_wait_for 15 seen "^unresolved $third " || { show; rt_fail "$third was not reported unresolved"; }

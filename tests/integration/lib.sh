@@ -179,6 +179,23 @@ rt_wait_for() {
 	return 1
 }
 
+# rt_api_service NAME: a private Podman API service on $RT_TMP/NAME.sock
+# (registered for cleanup; its pid in RT_BG_PID).
+rt_api_service() {
+	rt_bg "$RT_TMP/$1.log" podman system service --time=0 "unix://$RT_TMP/$1.sock"
+	rt_wait_for 30 curl -sf --unix-socket "$RT_TMP/$1.sock" http://d/_ping ||
+		{ cat "$RT_TMP/$1.log" >&2; rt_fail "podman service $1 did not start"; }
+}
+
+# rt_api_point NAME: new connections to $RT_TMP/engine.sock reach service
+# NAME (a symlink swapped atomically); connections already open stay.
+rt_api_point() {
+	local sock=$RT_TMP/engine.sock
+	if ! ln -sfn "$1.sock" "$sock.new" || ! mv -T "$sock.new" "$sock"; then
+		rt_fail "cannot point $sock at $1"
+	fi
+}
+
 # rt_wait_exit PID SECONDS: wait for a background process; its status.
 rt_wait_exit() {
 	local pid=$1 limit=$2 i
