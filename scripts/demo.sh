@@ -16,9 +16,17 @@ rtguard=$top/build/plain/cli/rtguard
 export RTGUARD_DB=${RTGUARD_DB:-/var/lib/rtguard/demo.db}
 name=rtguard-demo-nginx
 
+# rtguard's OCI hook, in a directory of the demo's own (a real host
+# installs it with `rtguard hook install`): the container's entrypoint
+# waits until the learner is attached, so learning sees everything from
+# its first instruction, and `podman exec` right after start.
+hooks=$(mktemp -d /tmp/rtguard-demo-hooks.XXXXXX)
+"$rtguard" hook install --dir "$hooks" >/dev/null
+
 cleanup() {
 	[ -n "${bg:-}" ] && kill "$bg" 2>/dev/null
 	podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
+	rm -rf "$hooks"
 }
 trap cleanup EXIT
 podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
@@ -31,7 +39,7 @@ step "learn: start rtguard, then nginx (localhost/rtguard-nginx:test, port 8080)
 "$rtguard" learn --image rtguard-nginx --reset --until-stable 10s --duration 60s &
 learn=$!
 sleep 2
-podman run -d --name "$name" --network host localhost/rtguard-nginx:test >/dev/null
+podman --hooks-dir "$hooks" run -d --name "$name" --network host localhost/rtguard-nginx:test >/dev/null
 for _ in $(seq 50); do curl -sf -o /dev/null localhost:8080 && break; sleep 0.2; done
 echo "serving traffic while rtguard learns (until nothing new for 10 s) ..."
 ( for _ in $(seq 120); do curl -s -o /dev/null localhost:8080; sleep 0.1; done ) &
@@ -49,8 +57,8 @@ step "enforce the baseline: traffic still works, drift and protected writes are 
 enf=$!
 sleep 2
 curl -s -o /dev/null -w 'GET / -> HTTP %{http_code}\n' localhost:8080
-echo '$ podman exec nginx /tmp/x /                                       # the dropped binary'
-podman exec "$name" /tmp/x / || echo "   -> denied (exit $?)"
+echo '$ podman exec nginx sh -c "/tmp/x /"                               # the dropped binary'
+podman exec "$name" sh -c '/tmp/x /' || echo "   -> denied (exit $?)"
 echo '$ podman exec nginx sh -c "echo evil >> /etc/passwd"             # a protected write'
 podman exec "$name" sh -c 'echo evil >> /etc/passwd' || echo "   -> denied (exit $?)"
 echo '$ podman exec nginx sh -c "ls /etc/nginx"                         # learned: allowed'

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README demo's steps (scripts/demo.sh), asserted: learn while nginx
 # starts, serves traffic and runs `sh -c 'nginx -t; ls /etc/nginx'`
-# (no OCI hook, as the demo runs it); the baseline then holds the shell,
-# ls and nginx. Under enforce, traffic goes on, the demo's "learned:
+# (with rtguard's OCI hook in a directory of its own, as the demo installs
+# it, so the container is watched from its start); the baseline then
+# holds the shell, ls and nginx. Under enforce, traffic goes on, the demo's "learned:
 # allowed" step (sh -c "ls /etc/nginx") is allowed, the dropped binary is
 # denied, and the protected write (echo evil >> /etc/passwd) is refused.
 . "$(dirname "$0")/lib.sh"
@@ -10,6 +11,7 @@ rt_setup
 rt_audit_lock
 command -v curl >/dev/null || rt_skip "curl missing"
 podman image exists "$RT_NGINX" || rt_skip "nginx test image missing"
+rt_hooks_setup
 rt_private_image "$RT_NGINX"; img=$RT_IMAGE
 port=$(rt_free_port)
 
@@ -23,6 +25,8 @@ rt_exec demo sh -c 'nginx -t 2>/dev/null; ls /etc/nginx >/dev/null' || rt_fail "
 wait "$load"
 rt_wait_exit "$RT_LEARN_PID" 60 || { cat "$RT_TMP/learn.out" >&2; rt_fail "learn failed"; }
 rt_assert_contains "$RT_TMP/learn.out" "converged" "learn --until-stable converged"
+grep -q "attached to container ${id:0:12} .*from its start" "$RT_TMP/learn.out" ||
+	{ cat "$RT_TMP/learn.out" >&2; rt_fail "the demo's container was not watched from its start"; }
 key=$(rt_sql "SELECT id FROM images WHERE ref = '$img'")
 for p in /usr/sbin/nginx /usr/bin/dash /usr/bin/ls; do
 	[ "$(rt_sql "SELECT count(*) FROM executables WHERE image = $key AND path = '$p'")" = 1 ] ||
@@ -44,6 +48,12 @@ curl -sf -o /dev/null "http://127.0.0.1:$port/" || rt_fail "traffic refused unde
 rt_exec demo sh -c 'ls /etc/nginx' >/dev/null 2>"$RT_TMP/allowed.err" ||
 	{ cat "$RT_TMP/allowed.err" "$RT_TMP/alerts-demo.jsonl" >&2; rt_fail "the demo's 'learned: allowed' step was denied"; }
 rt_exec demo /tmp/x / >/dev/null 2>&1 && rt_fail "the dropped binary ran under enforce"
+# The demo's step: from a shell in the container, refused and recorded.
+rt_exec demo sh -c '/tmp/x /' >/dev/null 2>&1 && rt_fail "the dropped binary ran from a shell under enforce"
+if grep -q "recording the kernel's own refusals" "$RT_TMP/enforce-demo.out"; then
+	rt_wait_for 5 rt_alerted demo '.path == "/tmp/x" and .decision == "denied"' ||
+		{ cat "$RT_TMP/alerts-demo.jsonl" >&2; rt_fail "the dropped binary's refusal was not recorded"; }
+fi
 rt_exec demo sh -c 'echo evil >> /etc/passwd' 2>/dev/null && rt_fail "the protected write went through"
 # Refused as a write: either the enforcer's write decision, or its
 # read-only mount; never because the shell was not learned.
